@@ -1,0 +1,89 @@
+// Header hygiene between the client and the upstream: hop-by-hop headers are connection-scoped
+// (RFC 9110 §7.6.1) and undici refuses them; tenant-restriction headers are overwritten, never
+// appended, so a client cannot bring its own allow-list.
+
+import type { HeaderInjection } from '../domain/decision.js';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'host',
+  'http2-settings',
+]);
+
+/** Response headers that must not reach the client: hop-by-hop, and Alt-Svc (it would invite HTTP/3 around the proxy). */
+const RESPONSE_DROP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+  'alt-svc',
+]);
+
+/**
+ * Flat [name, value, ...] list for undici from Node's rawHeaders, minus hop-by-hop headers, the
+ * headers the client's Connection header names, HTTP/2 pseudo-headers and every injected name;
+ * then the injected values.
+ */
+export function upstreamRequestHeaders(
+  rawHeaders: readonly string[],
+  inject: readonly HeaderInjection[],
+  keepUpgrade = false,
+): string[] {
+  let named: Set<string> | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] as string).toLowerCase() === 'connection') {
+      named ??= new Set();
+      for (const token of (rawHeaders[i + 1] as string).split(',')) named.add(token.trim().toLowerCase());
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.charCodeAt(0) === 58 /* ':' */) continue;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) && !(keepUpgrade && lower === 'upgrade')) continue;
+    if (named !== null && named.has(lower) && !lower.startsWith('sec-websocket')) continue;
+    if (inject.length > 0 && isInjected(lower, inject)) continue;
+    out.push(name, rawHeaders[i + 1] as string);
+  }
+  for (const h of inject) out.push(h.name, h.value);
+  return out;
+}
+
+function isInjected(lower: string, inject: readonly HeaderInjection[]): boolean {
+  for (const h of inject) {
+    // Also strip numbered continuation headers (anthropic-allowed-org-ids1 ... 9) a client might send.
+    if (lower === h.name || (lower.startsWith(h.name) && /^\d+$/.test(lower.slice(h.name.length)))) return true;
+  }
+  return false;
+}
+
+export type ResponseHeaders = Record<string, string | string[]>;
+
+/** Copies undici's response headers for the client, dropping hop-by-hop ones, adding ours. */
+export function clientResponseHeaders(
+  upstream: Record<string, string | string[] | undefined>,
+  action: 'allow' | 'report',
+  decisionId: string,
+): ResponseHeaders {
+  const out: ResponseHeaders = {};
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value === undefined || RESPONSE_DROP.has(name)) continue;
+    out[name] = value;
+  }
+  out['x-zdr-egress-decision'] = action;
+  out['x-zdr-egress-decision-id'] = decisionId;
+  return out;
+}
