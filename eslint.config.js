@@ -36,7 +36,7 @@ function restrictionsFor(folder) {
     allowTypeImports: true,
   }));
   const patterns = Object.entries(LAYERS)
-    .filter(([other, otherLayer]) => other !== folder && !(folder === 'cli' && other === 'main'))
+    .filter(([other]) => other !== folder && !(folder === 'cli' && other === 'main'))
     .filter(([, otherLayer]) => otherLayer > layer || (otherLayer === layer && layer !== 1))
     .map(([other]) => ({
       group: other === 'main' ? ['../main.js', './main.js'] : [`../${other}/*`, `./${other}/*`],
@@ -47,7 +47,10 @@ function restrictionsFor(folder) {
     patterns.push({ regex: '^(?!\\./)', message: 'src/domain imports nothing outside itself.' });
   }
   if (folder === 'proxy') {
-    patterns.push({ group: ['../decision-log/*', '../telemetry/*'], message: 'the proxy publishes events; it never imports the log or telemetry.' });
+    patterns.push({
+      group: ['../decision-log/*', '../telemetry/*'],
+      message: 'the proxy publishes events; it never imports the log or telemetry.',
+    });
   }
   return { paths, patterns };
 }
@@ -57,7 +60,26 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', AbortController: 'readonly', queueMicrotask: 'readonly', performance: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', fetch: 'readonly', structuredClone: 'readonly', setImmediate: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        Buffer: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+        AbortController: 'readonly',
+        queueMicrotask: 'readonly',
+        performance: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        fetch: 'readonly',
+        structuredClone: 'readonly',
+        setImmediate: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
@@ -78,7 +100,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: ['node:fs', 'fs', 'node:fs/promises'].map((name) => ({ name, message: 'the policy core is pure: only src/policy/load.ts touches the filesystem.' })) },
+        {
+          paths: ['node:fs', 'fs', 'node:fs/promises'].map((name) => ({
+            name,
+            message: 'the policy core is pure: only src/policy/load.ts touches the filesystem.',
+          })),
+        },
       ],
     },
   },

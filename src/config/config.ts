@@ -121,7 +121,9 @@ export function configFromFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new ConfigError(
+      `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
   let doc: unknown;
   try {
@@ -130,12 +132,15 @@ export function configFromFile(path: string): Record<string, unknown> {
     throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message.split('\n')[0] ?? ''}`);
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${path}: must be a mapping of keys`);
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError(`${path}: must be a mapping of keys`);
   return doc as Record<string, unknown>;
 }
 
 /** Merges the layers (later wins) and validates. `source` names where a bad key came from. */
-export function resolveConfig(layers: readonly { source: string; values: Record<string, unknown> }[]): Config {
+export function resolveConfig(
+  layers: readonly { source: string; values: Record<string, unknown> }[],
+): Config {
   const merged: Record<string, unknown> = {};
   for (const layer of layers) {
     const parsed = schema.safeParse(layer.values);
@@ -152,7 +157,8 @@ function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
 function formatIssues(source: string, error: z.ZodError): string {
   return error.issues
     .map((i) => {
-      if (i.code === 'unrecognized_keys') return `${source}: unknown key ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (i.code === 'unrecognized_keys')
+        return `${source}: unknown key ${i.keys.map((k) => `"${k}"`).join(', ')}`;
       const where = i.path.length > 0 ? i.path.join('.') : '(top level)';
       return `${source}: ${where}: ${i.message}`;
     })
@@ -187,15 +193,25 @@ function normalise(raw: RawConfig): Config {
 export function parseEndpoint(key: string, value: string): Endpoint {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new ConfigError(`${key}: expected HOST:PORT (e.g. 127.0.0.1:8080), got "${value}"`);
+  if (!m || port > 65535)
+    throw new ConfigError(`${key}: expected HOST:PORT (e.g. 127.0.0.1:8080), got "${value}"`);
   return { host: (m[1] ?? m[2]) as string, port };
 }
 
 function parseResolve(value: string): ResolveRule {
   // HOST:PORT:ADDR or HOST:PORT:ADDR:ADDRPORT; ADDR may be a bracketed IPv6 literal.
   const m = /^([^:[\]]+):(\d{1,5}):(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value);
-  if (!m) throw new ConfigError(`resolve: expected HOST:PORT:ADDR[:PORT] (e.g. api.openai.com:443:127.0.0.1), got "${value}"`);
-  const [, host, port, address, addressPort] = m as unknown as [string, string, string, string, string | undefined];
+  if (!m)
+    throw new ConfigError(
+      `resolve: expected HOST:PORT:ADDR[:PORT] (e.g. api.openai.com:443:127.0.0.1), got "${value}"`,
+    );
+  const [, host, port, address, addressPort] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
   const bare = address.startsWith('[') ? address.slice(1, -1) : address;
   return {
     host: host.toLowerCase().replace(/\.$/, ''),
@@ -205,13 +221,23 @@ function parseResolve(value: string): ResolveRule {
   };
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+};
 
 export function parseSize(key: string, value: string | number): number {
   if (typeof value === 'number') return checkPositive(key, value, String(value));
   const m = /^(\d+)\s*([a-z]*)$/i.exec(value.trim());
   const unit = m ? SIZE_UNITS[(m[2] ?? '').toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new ConfigError(`${key}: expected a size such as 16MiB or 1048576, got "${value}"`);
+  if (!m || unit === undefined)
+    throw new ConfigError(`${key}: expected a size such as 16MiB or 1048576, got "${value}"`);
   return checkPositive(key, Number(m[1]) * unit, value);
 }
 
@@ -221,11 +247,13 @@ export function parseDuration(key: string, value: string | number): number {
   if (typeof value === 'number') return checkPositive(key, value, String(value));
   const m = /^(\d+)\s*(ms|s|m|h)$/.exec(value.trim());
   const unit = m ? DURATION_UNITS[m[2] as string] : undefined;
-  if (!m || unit === undefined) throw new ConfigError(`${key}: expected a duration such as 30s, 500ms or 2m, got "${value}"`);
+  if (!m || unit === undefined)
+    throw new ConfigError(`${key}: expected a duration such as 30s, 500ms or 2m, got "${value}"`);
   return checkPositive(key, Number(m[1]) * unit, value);
 }
 
 function checkPositive(key: string, n: number, shown: string): number {
-  if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`${key}: must be a positive whole number, got "${shown}"`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new ConfigError(`${key}: must be a positive whole number, got "${shown}"`);
   return n;
 }

@@ -64,7 +64,8 @@ export function upstreamRequestHeaders(
 function isInjected(lower: string, inject: readonly HeaderInjection[]): boolean {
   for (const h of inject) {
     // Also strip numbered continuation headers (anthropic-allowed-org-ids1 ... 9) a client might send.
-    if (lower === h.name || (lower.startsWith(h.name) && /^\d+$/.test(lower.slice(h.name.length)))) return true;
+    if (lower === h.name || (lower.startsWith(h.name) && /^\d+$/.test(lower.slice(h.name.length))))
+      return true;
   }
   return false;
 }

@@ -19,7 +19,12 @@ export async function captureClientHello(servername: string | undefined): Promis
         });
       });
     });
-    const client = tls.connect({ host: '127.0.0.1', port, ...(servername ? { servername } : {}), rejectUnauthorized: false });
+    const client = tls.connect({
+      host: '127.0.0.1',
+      port,
+      ...(servername ? { servername } : {}),
+      rejectUnauthorized: false,
+    });
     client.on('error', () => undefined);
     const hello = await captured;
     client.destroy();

@@ -74,12 +74,15 @@ describe('peekClientHello', () => {
 
   it('never throws on a real hello with corrupted bytes (fuzz)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), (edits) => {
-        const mutated = Buffer.from(hello);
-        for (const [at, value] of edits) mutated[5 + (at % (mutated.length - 5))] = value;
-        const result = peekClientHello(mutated);
-        if (result.kind === 'tls' && result.sni !== null) expect(result.sni).toMatch(/^[\x21-\x7e]+$/);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        (edits) => {
+          const mutated = Buffer.from(hello);
+          for (const [at, value] of edits) mutated[5 + (at % (mutated.length - 5))] = value;
+          const result = peekClientHello(mutated);
+          if (result.kind === 'tls' && result.sni !== null) expect(result.sni).toMatch(/^[\x21-\x7e]+$/);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -1,0 +1,205 @@
+// Composition root: builds every part from the configuration and wires the events the proxy
+// publishes to their subscribers (decision log, pino). Nothing else knows all the parts.
+
+import diagnostics from 'node:diagnostics_channel';
+import { mkdirSync } from 'node:fs';
+import type { SecureContext } from 'node:tls';
+import { createAdminServer, listen } from './admin/server.js';
+import { DEFAULT_BLOCK_PAGE, parseBlockPageConfig } from './block/config.js';
+import { renderBlock } from './block/render.js';
+import { loadOrCreateCa } from './ca/authority.js';
+import { LeafCache } from './ca/cache.js';
+import { exportCa } from './ca/export.js';
+import { createLeafMinter } from './ca/leaf.js';
+import { ConfigError, type Config } from './config/config.js';
+import { openDecisionLog, type DecisionLog } from './decision-log/log.js';
+import type { Mode } from './domain/decision.js';
+import { DECISION_CHANNEL, TUNNEL_CHANNEL, type DecisionRecord, type TunnelRecord } from './domain/record.js';
+import { loadPolicyDir, watchPolicyDir, type PolicyIssue } from './policy/load.js';
+import type { CompiledPolicy } from './policy/types.js';
+import { FAULT_CHANNEL, type FaultEvent } from './proxy/events.js';
+import { createLeafContextBuilder } from './proxy/leaf-context.js';
+import { createProxyServer } from './proxy/server.js';
+import { createUpstreamAgent } from './proxy/upstream.js';
+import { createLogger, logDecision, logTunnel, type Logger } from './telemetry/logger.js';
+
+export interface RunningEgress {
+  readonly proxyUrl: string;
+  readonly adminUrl: string;
+  readonly caFingerprint: string;
+  readonly caSpki: string;
+  readonly caPem: string;
+  readonly policyVersion: () => string | null;
+  /** Graceful stop: drain, flush the decision log, close. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  /** Where the one startup line goes (stdout by default). */
+  readonly announce?: (line: string) => void;
+}
+
+export async function startEgress(config: Config, options: StartOptions = {}): Promise<RunningEgress> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const mode: Mode | undefined = config.mode ?? undefined;
+
+  const blockPage =
+    config.blockPage === null
+      ? { ok: true as const, config: DEFAULT_BLOCK_PAGE }
+      : parseBlockPageConfig(config.blockPage);
+  if (!blockPage.ok) throw new ConfigError(blockPage.errors.map((e) => `block_page: ${e}`).join('\n'));
+
+  const loaded = loadPolicyDir(config.policies, mode === undefined ? {} : { mode });
+  if (!loaded.ok) throw new ConfigError(formatPolicyIssues(loaded.errors));
+  let policy: CompiledPolicy = loaded.policy;
+  let policyErrors: readonly PolicyIssue[] = [];
+
+  const { ca, created } = loadOrCreateCa(config.certs);
+  if (created) logger.info({ certs: config.certs }, 'created a new CA: distribute certs/ca.pem to clients');
+  const mint = createLeafMinter(ca);
+  const leaves = new LeafCache<SecureContext>({ max: 2_000, mint, build: createLeafContextBuilder() });
+
+  mkdirSync(config.data, { recursive: true });
+  const log: DecisionLog = openDecisionLog({
+    dataDir: config.data,
+    retentionDays: config.decisionLog.retentionDays,
+    onProblem: (p) => logger.error({ kind: p.kind, code: p.code, count: p.count }, 'decision log problem'),
+  });
+  const auditAvailable =
+    config.decisionLog.onFailure === 'block_ai' ? () => log.health().writable : () => true;
+
+  const onDecision = (msg: unknown): void => {
+    const r = msg as DecisionRecord;
+    log.append(r);
+    logDecision(logger, r);
+  };
+  const onTunnel = (msg: unknown): void => logTunnel(logger, msg as TunnelRecord);
+  const onFault = (msg: unknown): void => {
+    const f = msg as FaultEvent;
+    logger.debug({ where: f.where, code: f.code }, 'fault');
+  };
+  diagnostics.subscribe(DECISION_CHANNEL, onDecision);
+  diagnostics.subscribe(TUNNEL_CHANNEL, onTunnel);
+  diagnostics.subscribe(FAULT_CHANNEL, onFault);
+
+  const agent = createUpstreamAgent({ resolve: config.resolve, upstreamCaFiles: config.upstreamCa });
+  const proxy = createProxyServer({
+    policy: () => policy,
+    agent,
+    secureContextFor: (host) => leaves.get(host),
+    resolve: config.resolve,
+    render: (input) => renderBlock(input, blockPage.config),
+    inspectionCapBytes: config.inspectionCapBytes,
+    headersTimeoutMs: config.headersTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    auditAvailable,
+    fault: testFault(),
+  });
+
+  const watcher = watchPolicyDir(config.policies, mode === undefined ? {} : { mode }, (result) => {
+    if (result.ok) {
+      if (result.policy.version !== policy.version)
+        logger.info({ policy_version: result.policy.version }, 'policy reloaded');
+      policy = result.policy;
+      policyErrors = [];
+    } else {
+      policyErrors = result.errors;
+      logger.error(
+        { errors: formatPolicyIssues(result.errors).split('\n') },
+        'policy reload failed; keeping the last good policy',
+      );
+    }
+  });
+
+  const admin = createAdminServer({
+    readiness: () => {
+      const h = log.health();
+      // A broken policy edit keeps the last good policy serving: it shows here but does not take
+      // every replica out of rotation at once. An audit-strict log failure does.
+      const ready = config.decisionLog.onFailure !== 'block_ai' || h.writable;
+      return {
+        ready,
+        checks: {
+          policy: {
+            version: policy.version,
+            reload_errors: policyErrors.map((e) => `${e.file}:${e.line}: ${e.message}`),
+          },
+          decision_log: {
+            writable: h.writable,
+            dropped: h.dropped,
+            queued: h.queued,
+            last_error: h.lastErrorCode,
+          },
+        },
+      };
+    },
+    caPem: () => exportCa(ca, 'pem').toString('utf8'),
+    caDer: () => exportCa(ca, 'der'),
+    caMobileconfig: () => exportCa(ca, 'mobileconfig'),
+  });
+
+  let proxyAddr;
+  let adminAddr;
+  try {
+    proxyAddr = await proxy.listen(config.listen.host, config.listen.port);
+    adminAddr = await listen(admin, config.admin.host, config.admin.port);
+  } catch (err) {
+    watcher.close();
+    proxy.server.close();
+    admin.close();
+    log.close();
+    throw new ConfigError(
+      `cannot listen: ${(err as NodeJS.ErrnoException).code ?? 'error'} (${(err as Error).message})`,
+    );
+  }
+  const proxyUrl = `http://${formatHost(proxyAddr.address)}:${proxyAddr.port}`;
+  const adminUrl = `http://${formatHost(adminAddr.address)}:${adminAddr.port}`;
+  (options.announce ?? ((l) => process.stdout.write(l + '\n')))(
+    `zdr-egress ready: proxy ${proxyUrl} admin ${adminUrl} CA SHA-256 ${ca.fingerprint256} policy ${policy.version}`,
+  );
+
+  let stopped: Promise<void> | null = null;
+  return {
+    proxyUrl,
+    adminUrl,
+    caFingerprint: ca.fingerprint256,
+    caSpki: ca.spkiSha256,
+    caPem: ca.certPem,
+    policyVersion: () => policy.version,
+    stop(graceMs = config.shutdownGraceMs) {
+      stopped ??= (async () => {
+        watcher.close();
+        await proxy.shutdown(graceMs);
+        await agent.close().catch(() => undefined);
+        await new Promise<void>((r) => admin.close(() => r()));
+        admin.closeAllConnections();
+        diagnostics.unsubscribe(DECISION_CHANNEL, onDecision);
+        diagnostics.unsubscribe(TUNNEL_CHANNEL, onTunnel);
+        diagnostics.unsubscribe(FAULT_CHANNEL, onFault);
+        log.close();
+        logger.flush?.();
+      })();
+      return stopped;
+    },
+  };
+}
+
+function formatHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+export function formatPolicyIssues(errors: readonly PolicyIssue[]): string {
+  return errors.map((e) => `${e.file}:${e.line}: ${e.message}`).join('\n');
+}
+
+/**
+ * ZDR_EGRESS_TEST_FAULT=classify makes every intercepted request throw inside the decision step,
+ * to prove it fails closed. It is read once at start and refused in production builds' docs.
+ */
+function testFault(): (() => void) | undefined {
+  if (process.env.ZDR_EGRESS_TEST_FAULT !== 'classify') return undefined;
+  return () => {
+    throw new Error('injected fault');
+  };
+}

@@ -1,0 +1,275 @@
+// pipeline.handle: the four steps every intercepted request takes, in one readable function.
+//   1 classify  request head (and, only when a body rule may apply, the body up to the cap) -> facts
+//   2 decide    pure policy decision
+//   3 act       allow/report: forward unchanged and streaming; block/warn: answer 403 ourselves
+//   4 publish   one DecisionRecord of allow-listed metadata when the exchange ends
+// Any exception before the response starts blocks the request with `internal_error` (fail closed).
+
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Readable } from 'node:stream';
+import { pipeline as streamPipeline } from 'node:stream/promises';
+import type { Agent, Dispatcher } from 'undici';
+import type { Decision } from '../domain/decision.js';
+import type { RequestFacts } from '../domain/facts.js';
+import type { DecisionRecord } from '../domain/record.js';
+import type { CompiledPolicy, RequestHead } from '../policy/types.js';
+import { classifyBody, classifyHead } from '../classify/index.js';
+import { splitHostPort } from '../classify/host.js';
+import { decide, fixedDecision, needsBody } from '../policy/decide.js';
+import { readCappedBody, wipe } from './body.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { publishDecision, publishFault } from './events.js';
+import { classifyUpstreamFailure } from './upstream-failure.js';
+import { sendBlock, sendUpstreamFailure, type BlockRenderer } from './respond.js';
+
+export type ClientRequest = IncomingMessage | Http2ServerRequest;
+export type ClientResponse = ServerResponse | Http2ServerResponse;
+
+/** Who is on the other end of an intercepted connection, and which host the CONNECT (or URL) named. */
+export interface ConnContext {
+  readonly clientIp: string;
+  readonly user: string | null;
+  readonly host: string;
+  readonly port: number;
+  readonly scheme: 'https' | 'http';
+}
+
+export interface PipelineDeps {
+  readonly policy: () => CompiledPolicy | null;
+  readonly agent: Agent;
+  readonly inspectionCapBytes: number;
+  readonly render: BlockRenderer;
+  /** False while the decision log fails and `decision_log.on_failure` is `block_ai`. */
+  readonly auditAvailable: () => boolean;
+  /** Test-only fault injection (ZDR_EGRESS_TEST_FAULT): throws inside classify/decide. */
+  readonly fault?: (() => void) | undefined;
+}
+
+/** The state one exchange accumulates for its DecisionRecord. */
+interface Exchange {
+  readonly id: string;
+  readonly ts: number;
+  readonly conn: ConnContext;
+  readonly method: string;
+  readonly path: string;
+  facts: RequestFacts | null;
+  decision: Decision;
+  policyVersion: string;
+  bytesUp: number;
+  bytesDown: number;
+}
+
+export function createPipeline(deps: PipelineDeps) {
+  async function handle(req: ClientRequest, res: ClientResponse, conn: ConnContext): Promise<void> {
+    const target = req.url ?? '/';
+    const ex: Exchange = {
+      id: randomUUID(),
+      ts: Date.now(),
+      conn,
+      method: req.method ?? 'GET',
+      path: pathOf(target),
+      facts: null,
+      decision: INTERNAL_ERROR,
+      policyVersion: 'none',
+      bytesUp: 0,
+      bytesDown: 0,
+    };
+    res.once('close', () => publishDecision(toRecord(ex, res.statusCode)));
+    let body: Buffer | null = null;
+    try {
+      // 1 classify + 2 decide
+      const policy = deps.policy();
+      if (policy === null) {
+        ex.decision = fixedDecision('policy_unavailable', null);
+      } else {
+        ex.policyVersion = policy.version;
+        deps.fault?.();
+        if (!hostHeaderMatches(req, conn)) {
+          ex.decision = fixedDecision('host_mismatch', policy);
+        } else {
+          const head: RequestHead = {
+            method: ex.method,
+            host: conn.host,
+            port: conn.port,
+            scheme: conn.scheme,
+            target,
+            headers: req.headers,
+            websocket: false,
+          };
+          let facts = classifyHead(head, policy);
+          if (facts.bodyState === 'not_inspected' && needsBody(facts, policy)) {
+            const read = await readCappedBody(req, deps.inspectionCapBytes);
+            if (read.kind === 'complete') {
+              body = read.bytes;
+              ex.bytesUp = body.length;
+              facts = classifyBody(facts, body);
+            } else {
+              ex.bytesUp = read.readBytes;
+              facts = classifyBody(facts, 'too_large');
+            }
+          }
+          ex.facts = facts;
+          ex.decision = decide(facts, policy);
+          // A body we did not read in full is never forwarded, whatever the mode says.
+          if (facts.bodyState === 'too_large' && ex.decision.action !== 'block') {
+            ex.decision = fixedDecision('body_too_large', policy);
+          }
+          if (ex.decision.action !== 'block' && ex.decision.action !== 'warn' && !deps.auditAvailable()) {
+            ex.decision = fixedDecision('decision_log_unavailable', policy);
+          }
+        }
+      }
+    } catch (err) {
+      publishFault('pipeline.decide', err);
+      ex.decision = safeInternalError(deps.policy());
+    }
+    // 3 act
+    try {
+      if (ex.decision.action === 'allow' || ex.decision.action === 'report') {
+        await forward(req, res, ex, body);
+      } else {
+        sendBlock(res, deps.render, ex.decision, ex.id, conn, ex.path, ex.facts);
+        if (ex.facts?.bodyState === 'too_large') closeAfterResponse(req, res);
+      }
+    } catch (err) {
+      publishFault('pipeline.act', err);
+      abort(res);
+    } finally {
+      wipe(body);
+    }
+    // 4 publish happens on res 'close', when status and byte counts are final.
+  }
+
+  async function forward(
+    req: ClientRequest,
+    res: ClientResponse,
+    ex: Exchange,
+    body: Buffer | null,
+  ): Promise<void> {
+    const abortController = new AbortController();
+    const onClientGone = (): void => {
+      if (!res.writableFinished) abortController.abort();
+    };
+    res.once('close', onClientGone);
+    const hasBody = ex.facts === null ? true : ex.facts.bodyState !== 'none';
+    let requestBody: Buffer | Readable | null = null;
+    if (body !== null) requestBody = body;
+    // undici's dispatcher accepts async iterables as bodies (and pulls them: backpressure holds);
+    // its request() typings only name Readable.
+    else if (hasBody) requestBody = countUp(req, ex) as unknown as Readable;
+    const action = ex.decision.action === 'report' ? 'report' : 'allow';
+    let upstream: Dispatcher.ResponseData;
+    try {
+      upstream = await deps.agent.request({
+        origin: originOf(ex.conn),
+        path: req.url ?? '/',
+        method: ex.method as Dispatcher.HttpMethod,
+        headers: upstreamRequestHeaders(req.rawHeaders, ex.decision.inject),
+        body: requestBody,
+        signal: abortController.signal,
+      });
+    } catch (err) {
+      if (abortController.signal.aborted) return;
+      publishFault('upstream.request', err);
+      sendUpstreamFailure(res, classifyUpstreamFailure(err), ex.id, action, ex.conn.host, ex.facts);
+      return;
+    }
+    res.writeHead(upstream.statusCode, clientResponseHeaders(upstream.headers, action, ex.id));
+    upstream.body.on('data', (chunk: Buffer) => {
+      ex.bytesDown += chunk.length;
+    });
+    try {
+      await streamPipeline(upstream.body, res as NodeJS.WritableStream);
+    } catch (err) {
+      if (!abortController.signal.aborted) publishFault('upstream.stream', err);
+      abort(res);
+    }
+  }
+
+  return { handle };
+}
+
+/** Streams the request body to undici while counting it (undici pulls: backpressure holds). */
+async function* countUp(req: ClientRequest, ex: Exchange): AsyncGenerator<Buffer> {
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    ex.bytesUp += chunk.length;
+    yield chunk;
+  }
+}
+
+function hostHeaderMatches(req: ClientRequest, conn: ConnContext): boolean {
+  const authority = req.headers[':authority'] ?? req.headers.host;
+  if (authority === undefined) return true; // HTTP/1.0 without Host: the connection names the host
+  if (typeof authority !== 'string') return false;
+  const parsed = splitHostPort(authority, conn.scheme === 'https' ? 443 : 80);
+  return parsed !== null && parsed.host === conn.host && parsed.port === conn.port;
+}
+
+function originOf(conn: ConnContext): string {
+  const host = conn.host.includes(':') ? `[${conn.host}]` : conn.host;
+  return `${conn.scheme}://${host}:${conn.port}`;
+}
+
+function pathOf(target: string): string {
+  const q = target.indexOf('?');
+  return q < 0 ? target : target.slice(0, q);
+}
+
+function closeAfterResponse(req: ClientRequest, res: ClientResponse): void {
+  // The rest of an over-cap body is never read: close once the 403 is out.
+  res.once('finish', () => {
+    if ('stream' in req) req.stream.close();
+    else req.socket.destroySoon();
+  });
+}
+
+function abort(res: ClientResponse): void {
+  if ('stream' in res) res.stream.destroy();
+  else res.destroy();
+}
+
+function toRecord(ex: Exchange, status: number): DecisionRecord {
+  const f = ex.facts;
+  return {
+    id: ex.id,
+    ts: ex.ts,
+    clientIp: ex.conn.clientIp,
+    user: ex.conn.user,
+    host: ex.conn.host,
+    port: ex.conn.port,
+    method: ex.method,
+    path: ex.path,
+    provider: f?.provider ?? null,
+    surface: f?.surface ?? null,
+    credentialKind: f?.credential?.kind ?? null,
+    credentialFp: f?.credential?.fingerprint ?? null,
+    action: ex.decision.action,
+    reason: ex.decision.reason,
+    ruleId: ex.decision.ruleId,
+    status,
+    bytesUp: ex.bytesUp,
+    bytesDown: ex.bytesDown,
+    durationMs: Date.now() - ex.ts,
+    policyVersion: ex.policyVersion,
+  };
+}
+
+// Last resort when even the policy's own fixed decision cannot be built.
+const INTERNAL_ERROR: Decision = Object.freeze({
+  action: 'block',
+  reason: 'internal_error',
+  ruleId: 'builtin.internal_error' as Decision['ruleId'],
+  explanation: 'zdr-egress hit an internal error while checking this request, so it was blocked to be safe.',
+  remedy: 'Try again; if it keeps happening, give the decision id to your IT helpdesk.',
+  inject: [],
+});
+
+function safeInternalError(policy: CompiledPolicy | null): Decision {
+  try {
+    return fixedDecision('internal_error', policy);
+  } catch {
+    return INTERNAL_ERROR;
+  }
+}

@@ -1,0 +1,131 @@
+// The proxy port: a node:http server that takes CONNECT (HTTPS) and absolute-form requests (plain
+// HTTP). It wires the pieces together and owns the graceful drain on shutdown.
+
+import http from 'node:http';
+import type net from 'node:net';
+import type tls from 'node:tls';
+import type { Agent } from 'undici';
+import type { CompiledPolicy } from '../policy/types.js';
+import { splitHostPort } from '../classify/host.js';
+import { createConnectHandler } from './connect.js';
+import { createInterceptor } from './intercept.js';
+import { createPipeline, type ClientRequest, type ClientResponse } from './pipeline.js';
+import { publishFault } from './events.js';
+import type { BlockRenderer } from './respond.js';
+import type { ResolveOverride } from './upstream.js';
+import { createWebSocketBridge } from './websocket.js';
+import { forwardPlain } from './plain.js';
+
+export interface ProxyOptions {
+  readonly policy: () => CompiledPolicy | null;
+  readonly agent: Agent;
+  readonly secureContextFor: (host: string) => tls.SecureContext;
+  readonly resolve: readonly ResolveOverride[];
+  readonly render: BlockRenderer;
+  readonly inspectionCapBytes: number;
+  readonly headersTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly auditAvailable: () => boolean;
+  readonly fault?: (() => void) | undefined;
+}
+
+export interface ProxyServer {
+  readonly server: http.Server;
+  listen(host: string, port: number): Promise<net.AddressInfo>;
+  /** Stops accepting, lets in-flight work finish for up to graceMs, then closes what is left. */
+  shutdown(graceMs: number): Promise<void>;
+  stats(): { connections: number; tunnels: number; intercepted: number };
+}
+
+export function createProxyServer(opts: ProxyOptions): ProxyServer {
+  const overrides = new Map(opts.resolve.map((r) => [`${r.host}:${r.port}`, r]));
+  const pipeline = createPipeline(opts);
+  const ws = createWebSocketBridge(opts);
+  const interceptor = createInterceptor(opts, pipeline, ws);
+  let tunnels = 0;
+  const tunnelCount = { add: () => void tunnels++, done: () => void tunnels-- };
+  const sockets = new Set<net.Socket>();
+
+  const server = http.createServer({ headersTimeout: opts.headersTimeoutMs, requestTimeout: 0 }, (req, res) =>
+    onPlainRequest(req, res),
+  );
+  server.timeout = opts.idleTimeoutMs;
+  server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  server.on(
+    'connect',
+    createConnectHandler({ policy: opts.policy, interceptor, overrides, tunnels: tunnelCount }),
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
+    publishFault('proxy.http', err);
+    if (!socket.writable || socket.destroyed) return void socket.destroy();
+    const status =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  });
+
+  function onPlainRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = req.url ?? '';
+    if (!/^https?:\/\//i.test(url)) {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end(
+        'zdr-egress is a forward proxy: set it as your HTTP/HTTPS proxy, or use the admin port for PAC and CA files.\n',
+      );
+      return;
+    }
+    const scheme = url[4] === 's' || url[4] === 'S' ? 'https' : 'http';
+    const rest = url.slice(scheme.length + 3);
+    const end = rest.search(/[/?#]/);
+    const authority = splitHostPort(end < 0 ? rest : rest.slice(0, end), scheme === 'https' ? 443 : 80);
+    if (authority === null || authority.host === '') {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end('Bad request target.\n');
+      return;
+    }
+    // Origin-form from here on: what upstream and the pipeline expect.
+    req.url = end < 0 ? '/' : rest.slice(end).startsWith('/') ? rest.slice(end) : `/${rest.slice(end)}`;
+    const ctx = {
+      clientIp: req.socket.remoteAddress ?? 'unknown',
+      user: null,
+      scheme,
+      ...authority,
+    } as const;
+    const policy = opts.policy();
+    const entry = policy?.lookupHost(authority.host) ?? null;
+    if (policy === null || entry !== null) {
+      void pipeline.handle(req as ClientRequest, res as ClientResponse, ctx);
+    } else {
+      void forwardPlain(opts.agent, req, res, ctx);
+    }
+  }
+
+  return {
+    server,
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host, port }, () => {
+          server.off('error', reject);
+          resolve(server.address() as net.AddressInfo);
+        });
+      });
+    },
+    async shutdown(graceMs) {
+      server.close();
+      server.closeIdleConnections();
+      interceptor.drain();
+      const deadline = Date.now() + graceMs;
+      while (sockets.size > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const s of sockets) s.destroy();
+    },
+    stats: () => ({ connections: sockets.size, tunnels, intercepted: interceptor.activeSessions() }),
+  };
+}

@@ -1,0 +1,94 @@
+// Raw tunnels for every host the policy does not name: bytes are copied, never decrypted.
+// The upstream connection is opened while the ClientHello is still being peeked, so a raw tunnel
+// pays no extra round trip for the check.
+
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { publishTunnel } from './events.js';
+import type { ResolveOverride } from './upstream.js';
+
+export interface TunnelTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly clientIp: string;
+  readonly user: string | null;
+}
+
+export interface PendingTunnel {
+  /** Sends the peeked bytes and starts copying both ways. */
+  start(client: net.Socket, peeked: Buffer): void;
+  /** The peek decided against this tunnel: drop the upstream connection. */
+  cancel(): void;
+}
+
+export function resolveTarget(
+  overrides: ReadonlyMap<string, ResolveOverride>,
+  host: string,
+  port: number,
+): { host: string; port: number } {
+  const o = overrides.get(`${host}:${port}`);
+  return o === undefined ? { host, port } : { host: o.address, port: o.addressPort };
+}
+
+export function openTunnel(
+  target: TunnelTarget,
+  overrides: ReadonlyMap<string, ResolveOverride>,
+  onClose: () => void,
+): PendingTunnel {
+  const id = randomUUID();
+  const ts = Date.now();
+  const dest = resolveTarget(overrides, target.host, target.port);
+  const upstream = net.connect({ host: dest.host, port: dest.port });
+  upstream.setNoDelay(true);
+  let client: net.Socket | null = null;
+  let cancelled = false;
+
+  upstream.on('error', () => {
+    upstream.destroy();
+    client?.destroy();
+  });
+
+  return {
+    start(c, peeked) {
+      client = c;
+      client.on('error', () => {
+        client?.destroy();
+        upstream.destroy();
+      });
+      let closed = 0;
+      const done = (): void => {
+        if (++closed < 2) return;
+        onClose();
+        publishTunnel({
+          id,
+          ts,
+          clientIp: target.clientIp,
+          user: target.user,
+          host: target.host,
+          port: target.port,
+          bytesUp: upstream.bytesWritten,
+          bytesDown: upstream.bytesRead,
+          durationMs: Date.now() - ts,
+        });
+      };
+      client.once('close', () => {
+        upstream.destroy();
+        done();
+      });
+      upstream.once('close', () => {
+        client?.destroy();
+        done();
+      });
+      if (peeked.length > 0) upstream.write(peeked);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+    },
+    cancel() {
+      if (cancelled) return;
+      cancelled = true;
+      upstream.destroy();
+      onClose();
+    },
+  };
+}
