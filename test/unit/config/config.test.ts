@@ -49,11 +49,18 @@ describe('configuration', () => {
   });
 
   it('reads ZDR_EGRESS_* variables and refuses unknown ones', () => {
-    expect(configFromEnv({ ZDR_EGRESS_LISTEN: '127.0.0.1:9', ZDR_EGRESS_RESOLVE: 'a.test:443:127.0.0.1, b.test:443:127.0.0.1' })).toEqual({
+    expect(
+      configFromEnv({
+        ZDR_EGRESS_LISTEN: '127.0.0.1:9',
+        ZDR_EGRESS_RESOLVE: 'a.test:443:127.0.0.1, b.test:443:127.0.0.1',
+      }),
+    ).toEqual({
       listen: '127.0.0.1:9',
       resolve: ['a.test:443:127.0.0.1', 'b.test:443:127.0.0.1'],
     });
-    expect(() => configFromEnv({ ZDR_EGRESS_LISTNE: 'x' })).toThrow('unknown environment variable ZDR_EGRESS_LISTNE');
+    expect(() => configFromEnv({ ZDR_EGRESS_LISTNE: 'x' })).toThrow(
+      'unknown environment variable ZDR_EGRESS_LISTNE',
+    );
   });
 
   it('reads a YAML config file', () => {
