@@ -3,6 +3,8 @@
 
 import diagnostics from 'node:diagnostics_channel';
 import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { SecureContext } from 'node:tls';
 import { createAdminServer, listen } from './admin/server.js';
 import { DEFAULT_BLOCK_PAGE, parseBlockPageConfig } from './block/config.js';
@@ -15,6 +17,7 @@ import { ConfigError, type Config } from './config/config.js';
 import { openDecisionLog, type DecisionLog } from './decision-log/log.js';
 import type { Mode } from './domain/decision.js';
 import { DECISION_CHANNEL, TUNNEL_CHANNEL, type DecisionRecord, type TunnelRecord } from './domain/record.js';
+import { buildPac } from './pac/pac.js';
 import { loadPolicyDir, watchPolicyDir, type PolicyIssue } from './policy/load.js';
 import type { CompiledPolicy } from './policy/types.js';
 import { FAULT_CHANNEL, type FaultEvent } from './proxy/events.js';
@@ -137,10 +140,29 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
     caPem: () => exportCa(ca, 'pem').toString('utf8'),
     caDer: () => exportCa(ca, 'der'),
     caMobileconfig: () => exportCa(ca, 'mobileconfig'),
+    pac: () => pacFor(policy),
   });
+  // The PAC file is rebuilt only when the policy version changes.
+  let pacCache: { version: string; text: string } | null = null;
+  const pacFor = (p: CompiledPolicy): string => {
+    if (pacCache?.version !== p.version) {
+      pacCache = {
+        version: p.version,
+        text: buildPac({
+          hosts: p.namedHosts,
+          proxy: config.publicAddress ?? advertisedProxy(config.listen.host, proxyPort()),
+          mode: config.pacMode,
+          fallback: config.pacFallback,
+          policyVersion: p.version,
+        }),
+      };
+    }
+    return pacCache.text;
+  };
 
-  let proxyAddr;
-  let adminAddr;
+  let proxyAddr: AddressInfo | undefined;
+  let adminAddr: AddressInfo | undefined;
+  const proxyPort = (): number => proxyAddr?.port ?? config.listen.port;
   try {
     proxyAddr = await proxy.listen(config.listen.host, config.listen.port);
     adminAddr = await listen(admin, config.admin.host, config.admin.port);
@@ -183,6 +205,12 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
       return stopped;
     },
   };
+}
+
+/** The proxy address a PAC file names when --public-address is not set. */
+function advertisedProxy(listenHost: string, port: number): string {
+  const host = listenHost === '0.0.0.0' || listenHost === '::' ? hostname() : listenHost;
+  return `${formatHost(host)}:${port}`;
 }
 
 function formatHost(address: string): string {

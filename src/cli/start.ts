@@ -41,6 +41,11 @@ export function registerStartCommand(program: Command): void {
     .option('--headers-timeout <duration>', 'time a client has to send request headers (default 30s)')
     .option('--idle-timeout <duration>', 'idle client connection timeout (default 120s)')
     .option('--public-address <host:port>', 'proxy address advertised in the PAC file')
+    .option('--pac-mode <ai-only|all>', 'PAC: only AI hosts through the proxy (default), or everything')
+    .option(
+      '--pac-fallback <none|direct>',
+      'PAC: what clients do when the proxy is down (default none: fail closed)',
+    )
     .action(async (flags: Record<string, unknown>) => {
       const configPath = (flags.config as string | undefined) ?? process.env.ZDR_EGRESS_CONFIG;
       const fromFlags: Record<string, unknown> = {};

@@ -37,7 +37,10 @@ export interface Config {
   /** Header and idle timeouts on client connections (slow-loris protection). */
   readonly headersTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** Proxy address advertised in the PAC file; defaults to the listen address (or this host's name). */
   readonly publicAddress: string | null;
+  readonly pacMode: 'ai-only' | 'all';
+  readonly pacFallback: 'none' | 'direct';
   readonly decisionLog: { readonly retentionDays: number; readonly onFailure: 'continue' | 'block_ai' };
   /** Raw `block_page:` section; validated by src/block/config.ts. */
   readonly blockPage: unknown;
@@ -66,6 +69,8 @@ const schema = z.strictObject({
   headers_timeout: z.union([z.string(), z.number()]).optional(),
   idle_timeout: z.union([z.string(), z.number()]).optional(),
   public_address: z.string().optional(),
+  pac_mode: z.enum(['ai-only', 'all']).optional(),
+  pac_fallback: z.enum(['none', 'direct']).optional(),
   decision_log: z
     .strictObject({
       retention_days: z.number().int().positive().optional(),
@@ -93,6 +98,8 @@ export const CONFIG_KEYS = [
   'headers_timeout',
   'idle_timeout',
   'public_address',
+  'pac_mode',
+  'pac_fallback',
 ] as const;
 const REPEATABLE = new Set(['resolve', 'upstream_ca']);
 
@@ -181,7 +188,12 @@ function normalise(raw: RawConfig): Config {
     shutdownGraceMs: parseDuration('shutdown_grace', raw.shutdown_grace ?? '25s'),
     headersTimeoutMs: parseDuration('headers_timeout', raw.headers_timeout ?? '30s'),
     idleTimeoutMs: parseDuration('idle_timeout', raw.idle_timeout ?? '120s'),
-    publicAddress: raw.public_address ?? null,
+    publicAddress:
+      raw.public_address === undefined
+        ? null
+        : formatEndpoint(parseEndpoint('public_address', raw.public_address)),
+    pacMode: raw.pac_mode ?? 'ai-only',
+    pacFallback: raw.pac_fallback ?? 'none',
     decisionLog: {
       retentionDays: raw.decision_log?.retention_days ?? 90,
       onFailure: raw.decision_log?.on_failure ?? 'continue',
@@ -196,6 +208,10 @@ export function parseEndpoint(key: string, value: string): Endpoint {
   if (!m || port > 65535)
     throw new ConfigError(`${key}: expected HOST:PORT (e.g. 127.0.0.1:8080), got "${value}"`);
   return { host: (m[1] ?? m[2]) as string, port };
+}
+
+function formatEndpoint(e: Endpoint): string {
+  return `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
 }
 
 function parseResolve(value: string): ResolveRule {
