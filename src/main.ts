@@ -86,7 +86,11 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
   diagnostics.subscribe(TUNNEL_CHANNEL, onTunnel);
   diagnostics.subscribe(FAULT_CHANNEL, onFault);
 
-  const agent = createUpstreamAgent({ resolve: config.resolve, upstreamCaFiles: config.upstreamCa });
+  const agent = createUpstreamAgent({
+    resolve: config.resolve,
+    upstreamCaFiles: config.upstreamCa,
+    connectTimeoutMs: config.upstreamConnectTimeoutMs,
+  });
   const proxy = createProxyServer({
     policy: () => policy,
     agent,

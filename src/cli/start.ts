@@ -40,6 +40,10 @@ export function registerStartCommand(program: Command): void {
     .option('--shutdown-grace <duration>', 'how long SIGTERM waits for in-flight requests (default 25s)')
     .option('--headers-timeout <duration>', 'time a client has to send request headers (default 30s)')
     .option('--idle-timeout <duration>', 'idle client connection timeout (default 120s)')
+    .option(
+      '--upstream-connect-timeout <duration>',
+      'time to reach an upstream before answering 504 (default 10s)',
+    )
     .option('--public-address <host:port>', 'proxy address advertised in the PAC file')
     .option('--pac-mode <ai-only|all>', 'PAC: only AI hosts through the proxy (default), or everything')
     .option(

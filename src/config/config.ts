@@ -37,6 +37,8 @@ export interface Config {
   /** Header and idle timeouts on client connections (slow-loris protection). */
   readonly headersTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** Time allowed to open a TCP+TLS connection to an upstream before answering 504. */
+  readonly upstreamConnectTimeoutMs: number;
   /** Proxy address advertised in the PAC file; defaults to the listen address (or this host's name). */
   readonly publicAddress: string | null;
   readonly pacMode: 'ai-only' | 'all';
@@ -68,6 +70,7 @@ const schema = z.strictObject({
   shutdown_grace: z.union([z.string(), z.number()]).optional(),
   headers_timeout: z.union([z.string(), z.number()]).optional(),
   idle_timeout: z.union([z.string(), z.number()]).optional(),
+  upstream_connect_timeout: z.union([z.string(), z.number()]).optional(),
   public_address: z.string().optional(),
   pac_mode: z.enum(['ai-only', 'all']).optional(),
   pac_fallback: z.enum(['none', 'direct']).optional(),
@@ -97,6 +100,7 @@ export const CONFIG_KEYS = [
   'shutdown_grace',
   'headers_timeout',
   'idle_timeout',
+  'upstream_connect_timeout',
   'public_address',
   'pac_mode',
   'pac_fallback',
@@ -188,6 +192,10 @@ function normalise(raw: RawConfig): Config {
     shutdownGraceMs: parseDuration('shutdown_grace', raw.shutdown_grace ?? '25s'),
     headersTimeoutMs: parseDuration('headers_timeout', raw.headers_timeout ?? '30s'),
     idleTimeoutMs: parseDuration('idle_timeout', raw.idle_timeout ?? '120s'),
+    upstreamConnectTimeoutMs: parseDuration(
+      'upstream_connect_timeout',
+      raw.upstream_connect_timeout ?? '10s',
+    ),
     publicAddress:
       raw.public_address === undefined
         ? null

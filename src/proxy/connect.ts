@@ -126,6 +126,7 @@ function peek(
     clearTimeout(timer);
     socket.off('data', onData);
     socket.off('close', onClose);
+    socket.off('end', onEnd);
     socket.pause();
     done(result, buf);
   };
@@ -141,6 +142,11 @@ function peek(
   const onClose = (): void => {
     finished = true;
     clearTimeout(timer);
+    socket.off('end', onEnd);
+  };
+  // The client gave up before its hello was complete: nothing to tunnel or intercept.
+  const onEnd = (): void => {
+    if (!finished) socket.destroy();
   };
   // Nothing sent at all: a server-speaks-first protocol; not TLS, so no SNI to check.
   const timer = setTimeout(
@@ -149,6 +155,7 @@ function peek(
   );
   socket.on('data', onData);
   socket.once('close', onClose);
+  socket.once('end', onEnd);
   if (buf.length > 0) check();
 }
 

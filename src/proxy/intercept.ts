@@ -19,6 +19,8 @@ export interface InterceptOptions {
 }
 
 type Pipeline = ReturnType<typeof createPipeline>;
+/** Node keeps this flag on TLSSocket (undocumented); tls.Server clears it once the handshake is done. */
+type HandshakeState = tls.TLSSocket & { secureConnecting: boolean };
 
 export interface Interceptor {
   /** Terminates TLS on `socket` (whose first bytes were peeked and unshifted) for `ctx.host`. */
@@ -95,10 +97,17 @@ export function createInterceptor(
       return;
     }
     live.add(tlsSocket);
+    // The TLS socket owns the TCP socket's handle; make sure neither outlives the other.
+    socket.once('close', () => tlsSocket.destroy());
     const handshakeTimer = setTimeout(() => tlsSocket.destroy(), opts.handshakeTimeoutMs ?? 10_000);
     tlsSocket.once('close', () => {
       clearTimeout(handshakeTimer);
       live.delete(tlsSocket);
+      socket.destroy();
+    });
+    // A client that hangs up during the handshake sends FIN, not an alert.
+    tlsSocket.once('end', () => {
+      if ((tlsSocket as HandshakeState).secureConnecting) tlsSocket.destroy();
     });
     tlsSocket.on('error', (err) => {
       publishFault('intercept.tls', err);
@@ -107,7 +116,7 @@ export function createInterceptor(
     tlsSocket.once('secure', () => {
       clearTimeout(handshakeTimer);
       // What tls.Server does for its own sockets on 'secure'; Http2Session waits for it otherwise.
-      (tlsSocket as tls.TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+      (tlsSocket as HandshakeState).secureConnecting = false;
       if (tlsSocket.alpnProtocol === 'h2') {
         pendingCtx = ctx;
         try {

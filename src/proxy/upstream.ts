@@ -18,6 +18,7 @@ export interface UpstreamOptions {
   readonly resolve: readonly ResolveOverride[];
   /** PEM files of extra CAs trusted for upstream TLS (in addition to Node's bundled roots). */
   readonly upstreamCaFiles: readonly string[];
+  readonly connectTimeoutMs?: number;
 }
 
 export class UpstreamError extends Error {
@@ -45,8 +46,8 @@ export function createUpstreamAgent(opts: UpstreamOptions): Agent {
   }
   const base = buildConnector(
     secureContext === null
-      ? { maxCachedSessions: 1000, timeout: 10_000 }
-      : { secureContext, maxCachedSessions: 1000, timeout: 10_000 },
+      ? { maxCachedSessions: 1000, timeout: opts.connectTimeoutMs ?? 10_000 }
+      : { secureContext, maxCachedSessions: 1000, timeout: opts.connectTimeoutMs ?? 10_000 },
   );
   const connect: buildConnector.connector = (options, callback) => {
     const defaultPort = options.protocol === 'https:' ? 443 : 80;
