@@ -4,7 +4,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import type { SecureContext } from 'node:tls';
 import { createAdminServer, listen } from './admin/server.js';
 import { DEFAULT_BLOCK_PAGE, parseBlockPageConfig } from './block/config.js';
@@ -24,7 +24,11 @@ import { FAULT_CHANNEL, type FaultEvent } from './proxy/events.js';
 import { createLeafContextBuilder } from './proxy/leaf-context.js';
 import { createProxyServer } from './proxy/server.js';
 import { createUpstreamAgent } from './proxy/upstream.js';
+import { createEgressGuard } from './proxy/egress-guard.js';
+import { createIdentifier } from './proxy/identity.js';
 import { createLogger, logDecision, logTunnel, type Logger } from './telemetry/logger.js';
+import { planTelemetry } from './telemetry/otel-env.js';
+import { startTelemetry } from './telemetry/otel.js';
 
 export interface RunningEgress {
   readonly proxyUrl: string;
@@ -52,6 +56,8 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
       ? { ok: true as const, config: DEFAULT_BLOCK_PAGE }
       : parseBlockPageConfig(config.blockPage);
   if (!blockPage.ok) throw new ConfigError(blockPage.errors.map((e) => `block_page: ${e}`).join('\n'));
+  const telemetryPlan = planTelemetry(process.env, { prometheus: config.metrics });
+  if (!telemetryPlan.ok) throw new ConfigError(telemetryPlan.error);
 
   const loaded = loadPolicyDir(config.policies, mode === undefined ? {} : { mode });
   if (!loaded.ok) throw new ConfigError(formatPolicyIssues(loaded.errors));
@@ -72,12 +78,25 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
   const auditAvailable =
     config.decisionLog.onFailure === 'block_ai' ? () => log.health().writable : () => true;
 
+  // Observable instruments read these at collection time, after `proxy` exists.
+  const telemetry = startTelemetry({
+    plan: telemetryPlan.plan,
+    sources: {
+      proxyStats: () => proxy.stats(),
+      leafCache: () => leaves,
+      decisionLogDropped: () => log.health().dropped,
+    },
+  });
   const onDecision = (msg: unknown): void => {
     const r = msg as DecisionRecord;
     log.append(r);
     logDecision(logger, r);
+    telemetry.recordDecision(r);
   };
-  const onTunnel = (msg: unknown): void => logTunnel(logger, msg as TunnelRecord);
+  const onTunnel = (msg: unknown): void => {
+    logTunnel(logger, msg as TunnelRecord);
+    telemetry.recordTunnel(msg as TunnelRecord);
+  };
   const onFault = (msg: unknown): void => {
     const f = msg as FaultEvent;
     logger.debug({ where: f.where, code: f.code }, 'fault');
@@ -86,10 +105,18 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
   diagnostics.subscribe(TUNNEL_CHANNEL, onTunnel);
   diagnostics.subscribe(FAULT_CHANNEL, onFault);
 
+  // Egress safety: private destinations are refused unless allow-listed; the proxy's own
+  // addresses are never a destination.
+  const guard = createEgressGuard({
+    allow: config.egressAllow,
+    ownAddresses: ownAddresses(config.listen.host),
+  });
+  const identifier = createIdentifier({ usersFile: config.usersFile, usersByCidr: config.usersByCidr });
   const agent = createUpstreamAgent({
     resolve: config.resolve,
     upstreamCaFiles: config.upstreamCa,
     connectTimeoutMs: config.upstreamConnectTimeoutMs,
+    guard,
   });
   const proxy = createProxyServer({
     policy: () => policy,
@@ -102,16 +129,24 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
     idleTimeoutMs: config.idleTimeoutMs,
     auditAvailable,
     fault: testFault(),
+    guard,
+    identifier,
+    clientAllow: config.clientAllow,
+    maxConnectionsPerClient: config.maxConnectionsPerClient,
+    coachAllowForMs: config.coachAllowForMs,
   });
 
   const watcher = watchPolicyDir(config.policies, mode === undefined ? {} : { mode }, (result) => {
     if (result.ok) {
-      if (result.policy.version !== policy.version)
+      if (result.policy.version !== policy.version) {
         logger.info({ policy_version: result.policy.version }, 'policy reloaded');
+        telemetry.recordPolicyReload(true);
+      }
       policy = result.policy;
       policyErrors = [];
     } else {
       policyErrors = result.errors;
+      telemetry.recordPolicyReload(false);
       logger.error(
         { errors: formatPolicyIssues(result.errors).split('\n') },
         'policy reload failed; keeping the last good policy',
@@ -145,6 +180,7 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
     caDer: () => exportCa(ca, 'der'),
     caMobileconfig: () => exportCa(ca, 'mobileconfig'),
     pac: () => pacFor(policy),
+    handlers: telemetry.metricsHandler === null ? [] : [telemetry.metricsHandler],
   });
   // The PAC file is rebuilt only when the policy version changes.
   let pacCache: { version: string; text: string } | null = null;
@@ -175,6 +211,7 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
     proxy.server.close();
     admin.close();
     log.close();
+    void telemetry.shutdown();
     throw new ConfigError(
       `cannot listen: ${(err as NodeJS.ErrnoException).code ?? 'error'} (${(err as Error).message})`,
     );
@@ -204,11 +241,18 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
         diagnostics.unsubscribe(TUNNEL_CHANNEL, onTunnel);
         diagnostics.unsubscribe(FAULT_CHANNEL, onFault);
         log.close();
+        await telemetry.shutdown();
         logger.flush?.();
       })();
       return stopped;
     },
   };
+}
+
+/** Every address this host answers on (a wildcard listen means all interfaces). */
+function ownAddresses(listenHost: string): string[] {
+  const all = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+  return listenHost === '0.0.0.0' || listenHost === '::' ? all : [listenHost, ...all];
 }
 
 /** The proxy address a PAC file names when --public-address is not set. */

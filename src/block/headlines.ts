@@ -29,6 +29,9 @@ export const REASON_HEADLINES: Readonly<Record<ReasonCode, string>> = Object.fre
   decision_log_unavailable: 'AI services are paused for a moment',
   internal_error: 'Something went wrong, so this AI request was stopped',
   coach_continue: 'Check before you share company data',
+  egress_denied: "This address can't be reached through the proxy",
+  client_not_allowed: "This device isn't allowed to use the proxy",
+  auth_required: 'Please sign in to the proxy',
 });
 
 /** The warn ("coach") page headline: the service is reachable, but the employee should think first. */

@@ -6,6 +6,7 @@ import { registerCaCommands } from './ca.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerReportCommands } from './report.js';
 import { registerStartCommand } from './start.js';
+import { registerUserCommands } from './user.js';
 
 export function buildProgram(): Command {
   const program = new Command('zdr-egress')
@@ -18,5 +19,6 @@ export function buildProgram(): Command {
   registerPolicyCommands(program);
   registerCaCommands(program);
   registerReportCommands(program);
+  registerUserCommands(program);
   return program;
 }

@@ -45,6 +45,21 @@ export function registerStartCommand(program: Command): void {
       'time to reach an upstream before answering 504 (default 10s)',
     )
     .option('--public-address <host:port>', 'proxy address advertised in the PAC file')
+    .option(
+      '--egress-allow <cidr>',
+      'private destination range the proxy may still reach (repeatable)',
+      collect,
+    )
+    .option(
+      '--client-allow <cidr>',
+      'client range allowed to use the proxy (repeatable; default private ranges and loopback)',
+      collect,
+    )
+    .option('--max-connections-per-client <n>', 'concurrent connections per client address (default 2048)')
+    .option(
+      '--users-file <file>',
+      'require Proxy-Authorization: Basic against this users file (zdr-egress user add)',
+    )
     .option('--pac-mode <ai-only|all>', 'PAC: only AI hosts through the proxy (default), or everything')
     .option(
       '--pac-fallback <none|direct>',

@@ -43,9 +43,22 @@ export interface Config {
   readonly publicAddress: string | null;
   readonly pacMode: 'ai-only' | 'all';
   readonly pacFallback: 'none' | 'direct';
+  /** Private ranges the proxy may still reach (egress safety refuses private addresses otherwise). */
+  readonly egressAllow: readonly string[];
+  /** Client ranges allowed to use the proxy. */
+  readonly clientAllow: readonly string[];
+  readonly maxConnectionsPerClient: number;
+  /** How long Continue on a warn (coach) page lasts for that user and host. */
+  readonly coachAllowForMs: number;
+  /** Proxy users (Basic auth, scrypt hashes); null = no proxy authentication. */
+  readonly usersFile: string | null;
+  /** CIDR -> user, for clients that cannot answer a 407. */
+  readonly usersByCidr: Readonly<Record<string, string>>;
   readonly decisionLog: { readonly retentionDays: number; readonly onFailure: 'continue' | 'block_ai' };
   /** Raw `block_page:` section; validated by src/block/config.ts. */
   readonly blockPage: unknown;
+  /** Serve Prometheus metrics at GET /metrics on the admin port (docs/telemetry.md). */
+  readonly metrics: boolean;
 }
 
 export class ConfigError extends Error {
@@ -53,6 +66,22 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const cidr = z
+  .string()
+  .refine((v) => isCidr(v), { message: 'expected an address range such as 10.0.0.0/8 or fd00::/8' });
+
+/** Default client ranges: loopback and the private ranges, so the proxy is never open to the internet. */
+export const DEFAULT_CLIENT_ALLOW = [
+  '127.0.0.0/8',
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  '::1/128',
+  'fc00::/7',
+  'fe80::/10',
+];
 
 // One schema for every source: YAML keys, env names and flags all map onto these snake_case keys.
 const schema = z.strictObject({
@@ -73,6 +102,12 @@ const schema = z.strictObject({
   upstream_connect_timeout: z.union([z.string(), z.number()]).optional(),
   public_address: z.string().optional(),
   pac_mode: z.enum(['ai-only', 'all']).optional(),
+  egress_allow: z.array(cidr).optional(),
+  client_allow: z.array(cidr).optional(),
+  max_connections_per_client: z.union([z.string(), z.number()]).optional(),
+  coach_allow_for: z.union([z.string(), z.number()]).optional(),
+  users_file: z.string().min(1).optional(),
+  users_by_cidr: z.record(cidr, z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/)).optional(),
   pac_fallback: z.enum(['none', 'direct']).optional(),
   decision_log: z
     .strictObject({
@@ -81,6 +116,7 @@ const schema = z.strictObject({
     })
     .optional(),
   block_page: z.unknown().optional(),
+  metrics: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
 });
 type RawConfig = z.infer<typeof schema>;
 
@@ -104,8 +140,14 @@ export const CONFIG_KEYS = [
   'public_address',
   'pac_mode',
   'pac_fallback',
+  'metrics',
+  'egress_allow',
+  'client_allow',
+  'max_connections_per_client',
+  'coach_allow_for',
+  'users_file',
 ] as const;
-const REPEATABLE = new Set(['resolve', 'upstream_ca']);
+const REPEATABLE = new Set(['resolve', 'upstream_ca', 'egress_allow', 'client_allow']);
 
 export function envName(key: string): string {
   return `ZDR_EGRESS_${key.toUpperCase()}`;
@@ -202,11 +244,21 @@ function normalise(raw: RawConfig): Config {
         : formatEndpoint(parseEndpoint('public_address', raw.public_address)),
     pacMode: raw.pac_mode ?? 'ai-only',
     pacFallback: raw.pac_fallback ?? 'none',
+    egressAllow: raw.egress_allow ?? [],
+    clientAllow: raw.client_allow ?? DEFAULT_CLIENT_ALLOW,
+    maxConnectionsPerClient:
+      raw.max_connections_per_client === undefined
+        ? 2048
+        : parseCount('max_connections_per_client', raw.max_connections_per_client),
+    coachAllowForMs: parseDuration('coach_allow_for', raw.coach_allow_for ?? '1h'),
+    usersFile: raw.users_file ?? null,
+    usersByCidr: raw.users_by_cidr ?? {},
     decisionLog: {
       retentionDays: raw.decision_log?.retention_days ?? 90,
       onFailure: raw.decision_log?.on_failure ?? 'continue',
     },
     blockPage: raw.block_page ?? null,
+    metrics: raw.metrics === true || raw.metrics === 'true',
   });
 }
 
@@ -274,6 +326,22 @@ export function parseDuration(key: string, value: string | number): number {
   if (!m || unit === undefined)
     throw new ConfigError(`${key}: expected a duration such as 30s, 500ms or 2m, got "${value}"`);
   return checkPositive(key, Number(m[1]) * unit, value);
+}
+
+function parseCount(key: string, value: string | number): number {
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  return checkPositive(key, n, String(value));
+}
+
+function isCidr(value: string): boolean {
+  const m = /^([0-9a-fA-F:.]+)(?:\/(\d{1,3}))?$/.exec(value);
+  if (!m) return false;
+  const addr = m[1] as string;
+  const v4 = /^\d+\.\d+\.\d+\.\d+$/.test(addr);
+  const v6 = !v4 && addr.includes(':');
+  if (v4 && !addr.split('.').every((o) => Number(o) <= 255)) return false;
+  const bits = m[2] === undefined ? (v4 ? 32 : 128) : Number(m[2]);
+  return (v4 && bits <= 32) || (v6 && bits <= 128);
 }
 
 function checkPositive(key: string, n: number, shown: string): number {

@@ -33,6 +33,10 @@ export const REASON_CODES = [
   'policy_unavailable', // no valid policy loaded
   'decision_log_unavailable', // decision log failing and decision_log.on_failure is block_ai
   'internal_error', // an exception on an intercepted AI request: fail closed
+  // egress safety and identity
+  'egress_denied', // the destination resolves to a private, loopback or metadata address
+  'client_not_allowed', // the client's address is outside the allowed client ranges
+  'auth_required', // proxy authentication is on and the client did not (correctly) authenticate
   'coach_continue', // the user clicked Continue on a warn page
 ] as const;
 

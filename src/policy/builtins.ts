@@ -18,6 +18,9 @@ export const FIXED_REASONS = [
   'decision_log_unavailable',
   'body_too_large',
   'port_not_allowed',
+  'egress_denied',
+  'client_not_allowed',
+  'auth_required',
 ] as const satisfies readonly ReasonCode[];
 
 export const BUILTIN_IDS = [

@@ -14,13 +14,17 @@ import { renderConnectRefusal } from '../block/render.js';
 import { MAX_CLIENT_HELLO, peekClientHello, type ClientHelloPeek } from './client-hello.js';
 import { publishDecision, publishFault } from './events.js';
 import type { Interceptor } from './intercept.js';
-import { openTunnel, type PendingTunnel } from './tunnel.js';
+import { EgressDeniedError, type EgressGuard } from './egress-guard.js';
+import type { Identifier } from './identity.js';
+import { openTunnel, tunnelDestination, type PendingTunnel } from './tunnel.js';
 import type { ResolveOverride } from './upstream.js';
 
 export interface ConnectDeps {
   readonly policy: () => CompiledPolicy | null;
   readonly interceptor: Interceptor;
   readonly overrides: ReadonlyMap<string, ResolveOverride>;
+  readonly guard: EgressGuard;
+  readonly identifier: Identifier;
   readonly peekTimeoutMs?: number;
   readonly tunnels: { add(): void; done(): void };
 }
@@ -35,10 +39,17 @@ export function createConnectHandler(deps: ConnectDeps) {
       return;
     }
     const { host, port } = authority;
+    const identity = deps.identifier.identify(clientIp, headerValue(req.headers['proxy-authorization']));
+    if (!identity.ok) {
+      socket.end(PROXY_AUTH_REQUIRED);
+      return;
+    }
+    const user = identity.user;
     const policy = deps.policy();
     if (policy === null) {
       refuse(socket, fixedDecision('policy_unavailable', null), 503, {
         clientIp,
+        user,
         host,
         port,
         version: 'none',
@@ -52,29 +63,55 @@ export function createConnectHandler(deps: ConnectDeps) {
       publishFault('connect.decide', err);
       refuse(socket, fixedDecision('internal_error', policy), 403, {
         clientIp,
+        user,
         host,
         port,
         version: policy.version,
       });
       return;
     }
-    const meta = { clientIp, host, port, version: policy.version };
+    const meta: ConnectMeta = { clientIp, user, host, port, version: policy.version };
     if (verdict.kind === 'refuse') {
       refuse(socket, verdict.decision, 403, meta);
       return;
     }
     if (verdict.kind === 'tunnel_reported') record(verdict.decision, meta, 200);
+    if (verdict.kind === 'intercept') return established(verdict.kind, null);
+    // A raw tunnel's destination is resolved and checked before the client hears 200, so a
+    // refused address gets a 403 it can show; the connection goes to that checked address.
+    socket.pause();
+    tunnelDestination(deps.overrides, deps.guard, host, port).then(
+      (dest) => {
+        if (socket.destroyed) return;
+        deps.tunnels.add();
+        established('tunnel', openTunnel({ host, port, clientIp, user }, dest, deps.tunnels.done));
+      },
+      (err: unknown) => {
+        if (socket.destroyed) return;
+        if (err instanceof EgressDeniedError)
+          return refuse(socket, fixedDecision('egress_denied', policy), 403, meta);
+        socket.end(
+          'HTTP/1.1 502 Bad Gateway\r\nx-zdr-egress-upstream-error: upstream_dns\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+        );
+      },
+    );
 
-    socket.setNoDelay(true);
-    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    const intercept = verdict.kind === 'intercept';
-    let tunnel: PendingTunnel | null = null;
-    if (!intercept) {
-      deps.tunnels.add();
-      tunnel = openTunnel({ host, port, clientIp, user: null }, deps.overrides, deps.tunnels.done);
+    function established(kind: 'intercept' | 'tunnel', tunnel: PendingTunnel | null): void {
+      const intercept = kind === 'intercept';
+      socket.setNoDelay(true);
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      peek(socket, head, deps.peekTimeoutMs ?? 10_000, (result, bytes) =>
+        onHello(intercept, tunnel, result, bytes),
+      );
     }
-    peek(socket, head, deps.peekTimeoutMs ?? 10_000, (result, bytes) => {
-      const mismatch = sniMismatch(result, host, port, intercept, policy);
+
+    function onHello(
+      intercept: boolean,
+      tunnel: PendingTunnel | null,
+      result: ClientHelloPeek,
+      bytes: Buffer,
+    ): void {
+      const mismatch = sniMismatch(result, host, port, intercept, policy as CompiledPolicy);
       if (mismatch) {
         tunnel?.cancel();
         record(fixedDecision('sni_mismatch', policy), meta, 0);
@@ -82,15 +119,23 @@ export function createConnectHandler(deps: ConnectDeps) {
       } else if (intercept) {
         if (result.kind !== 'tls') return void socket.destroy(); // named hosts are reached over TLS only
         socket.unshift(bytes);
-        deps.interceptor.accept(socket, { clientIp, user: null, host, port, scheme: 'https' });
+        deps.interceptor.accept(socket, { clientIp, user, host, port, scheme: 'https' });
       } else if (result.kind === 'invalid') {
         tunnel?.cancel();
         socket.destroy(); // a hello we cannot read could hide its SNI: fail closed
       } else {
         tunnel?.start(socket, bytes);
       }
-    });
+    }
   };
+}
+
+export const PROXY_AUTH_REQUIRED =
+  'HTTP/1.1 407 Proxy Authentication Required\r\nproxy-authenticate: Basic realm="zdr-egress", charset="UTF-8"\r\n' +
+  'x-zdr-egress-decision: block\r\nx-zdr-egress-reason: auth_required\r\nconnection: close\r\ncontent-length: 0\r\n\r\n';
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 /**
@@ -156,11 +201,13 @@ function peek(
   socket.on('data', onData);
   socket.once('close', onClose);
   socket.once('end', onEnd);
+  socket.resume(); // the socket may have been paused while its destination was resolved
   if (buf.length > 0) check();
 }
 
 interface ConnectMeta {
   readonly clientIp: string;
+  readonly user: string | null;
   readonly host: string;
   readonly port: number;
   readonly version: string;
@@ -180,7 +227,7 @@ function record(decision: Decision, meta: ConnectMeta, status: number): string {
     id,
     ts: Date.now(),
     clientIp: meta.clientIp,
-    user: null,
+    user: meta.user,
     host: meta.host,
     port: meta.port,
     method: 'CONNECT',

@@ -4,6 +4,19 @@
 
 import type { HeaderInjection } from '../domain/decision.js';
 
+/**
+ * More header lines than this get 431. Node would otherwise drop the lines past its own count
+ * silently, and a rule could never see a header it never got.
+ */
+export const MAX_REQUEST_HEADERS = 256;
+
+/** True when Node's parser stopped counting: the request had more than MAX_REQUEST_HEADERS lines. */
+export function tooManyHeaders(rawHeaders: readonly string[]): boolean {
+  return rawHeaders.length > 2 * MAX_REQUEST_HEADERS;
+}
+
+export const TOO_MANY_HEADERS_BODY = `zdr-egress: more than ${MAX_REQUEST_HEADERS} header lines; the request was refused.\n`;
+
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',

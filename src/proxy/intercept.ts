@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import type { ConnContext, createPipeline } from './pipeline.js';
 import type { WebSocketBridge } from './websocket.js';
 import { publishFault } from './events.js';
+import { MAX_REQUEST_HEADERS } from './headers.js';
 
 export interface InterceptOptions {
   readonly secureContextFor: (host: string) => tls.SecureContext;
@@ -41,7 +42,12 @@ export function createInterceptor(
   let draining = false;
 
   const h1 = http.createServer(
-    { headersTimeout: opts.headersTimeoutMs, requestTimeout: 0, keepAliveTimeout: 5_000 },
+    {
+      headersTimeout: opts.headersTimeoutMs,
+      requestTimeout: 0,
+      keepAliveTimeout: 5_000,
+      connectionsCheckingInterval: 1000,
+    },
     (req, res) => {
       const ctx = contexts.get(req.socket);
       if (ctx === undefined) return void res.destroy();
@@ -50,6 +56,7 @@ export function createInterceptor(
     },
   );
   h1.timeout = opts.idleTimeoutMs;
+  h1.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
   h1.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     const ctx = contexts.get(socket);
     if (ctx === undefined) return void socket.destroy();
@@ -79,6 +86,8 @@ export function createInterceptor(
     h2Sessions.add(session);
     session.setTimeout(opts.idleTimeoutMs, () => session.close());
     session.once('close', () => h2Sessions.delete(session));
+    // A client that vanishes (FIN, no GOAWAY) leaves nghttp2 waiting: close, or it sits in CLOSE-WAIT.
+    session.socket.once('end', () => session.close());
     if (draining) session.close();
   });
 

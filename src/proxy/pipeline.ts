@@ -19,10 +19,17 @@ import { classifyBody, classifyHead } from '../classify/index.js';
 import { splitHostPort } from '../classify/host.js';
 import { decide, fixedDecision, needsBody } from '../policy/decide.js';
 import { readCappedBody, wipe } from './body.js';
-import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { CONTINUE_PATH, type CoachAllowances } from './coach.js';
+import {
+  clientResponseHeaders,
+  TOO_MANY_HEADERS_BODY,
+  tooManyHeaders,
+  upstreamRequestHeaders,
+} from './headers.js';
 import { publishDecision, publishFault } from './events.js';
-import { classifyUpstreamFailure } from './upstream-failure.js';
+import { classifyUpstreamFailure, errorCode } from './upstream-failure.js';
 import { sendBlock, sendUpstreamFailure, type BlockRenderer } from './respond.js';
+import { testLeak } from './test-leak.js';
 
 export type ClientRequest = IncomingMessage | Http2ServerRequest;
 export type ClientResponse = ServerResponse | Http2ServerResponse;
@@ -43,6 +50,8 @@ export interface PipelineDeps {
   readonly render: BlockRenderer;
   /** False while the decision log fails and `decision_log.on_failure` is `block_ai`. */
   readonly auditAvailable: () => boolean;
+  /** Who chose Continue on a warn page, for how long. */
+  readonly coach: CoachAllowances;
   /** Test-only fault injection (ZDR_EGRESS_TEST_FAULT): throws inside classify/decide. */
   readonly fault?: (() => void) | undefined;
 }
@@ -63,13 +72,19 @@ interface Exchange {
 
 export function createPipeline(deps: PipelineDeps) {
   async function handle(req: ClientRequest, res: ClientResponse, conn: ConnContext): Promise<void> {
+    if (tooManyHeaders(req.rawHeaders)) {
+      res.writeHead(431, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end(TOO_MANY_HEADERS_BODY);
+      return;
+    }
     const target = req.url ?? '/';
+    testLeak.headers(req.headers);
     const ex: Exchange = {
       id: randomUUID(),
       ts: Date.now(),
       conn,
       method: req.method ?? 'GET',
-      path: pathOf(target),
+      path: testLeak.recordPath(target, pathOf(target)),
       facts: null,
       decision: INTERNAL_ERROR,
       policyVersion: 'none',
@@ -103,6 +118,7 @@ export function createPipeline(deps: PipelineDeps) {
             const read = await readCappedBody(req, deps.inspectionCapBytes);
             if (read.kind === 'complete') {
               body = read.bytes;
+              testLeak.body(body);
               ex.bytesUp = body.length;
               facts = classifyBody(facts, body);
             } else {
@@ -112,6 +128,7 @@ export function createPipeline(deps: PipelineDeps) {
           }
           ex.facts = facts;
           ex.decision = decide(facts, policy);
+          if (ex.decision.action === 'warn') ex.decision = coach(ex, facts);
           // A body we did not read in full is never forwarded, whatever the mode says.
           if (facts.bodyState === 'too_large' && ex.decision.action !== 'block') {
             ex.decision = fixedDecision('body_too_large', policy);
@@ -127,7 +144,18 @@ export function createPipeline(deps: PipelineDeps) {
     }
     // 3 act
     try {
-      if (ex.decision.action === 'allow' || ex.decision.action === 'report') {
+      if (ex.decision.reason === 'coach_continue' && ex.method === 'POST' && ex.path === CONTINUE_PATH) {
+        // The Continue button itself: remembered in coach(), answered here, never forwarded.
+        res.writeHead(303, {
+          location: '/',
+          'content-length': '0',
+          'cache-control': 'no-store',
+          'x-zdr-egress-decision': 'allow',
+          'x-zdr-egress-decision-id': ex.id,
+          'x-zdr-egress-reason': 'coach_continue',
+        });
+        res.end();
+      } else if (ex.decision.action === 'allow' || ex.decision.action === 'report') {
         await forward(req, res, ex, body);
       } else {
         sendBlock(res, deps.render, ex.decision, ex.id, conn, ex.path, ex.facts);
@@ -172,6 +200,12 @@ export function createPipeline(deps: PipelineDeps) {
       });
     } catch (err) {
       if (abortController.signal.aborted) return;
+      if (errorCode(err) === 'ZDR_EGRESS_DENIED') {
+        // The host resolved to an address egress safety refuses: that is a block, not an outage.
+        ex.decision = fixedDecision('egress_denied', deps.policy());
+        sendBlock(res, deps.render, ex.decision, ex.id, ex.conn, ex.path, ex.facts);
+        return;
+      }
       publishFault('upstream.request', err);
       sendUpstreamFailure(res, classifyUpstreamFailure(err), ex.id, action, ex.conn.host, ex.facts);
       return;
@@ -186,6 +220,27 @@ export function createPipeline(deps: PipelineDeps) {
       if (!abortController.signal.aborted) publishFault('upstream.stream', err);
       abort(res);
     }
+  }
+
+  /**
+   * A `warn` decision for a browser: the Continue form post grants this user (or address) the
+   * host for a while; while granted, requests pass as `coach_continue`. API clients keep `warn`,
+   * which sendBlock turns into a plain block.
+   */
+  function coach(ex: Exchange, facts: RequestFacts): Decision {
+    const who = ex.conn.user ?? ex.conn.clientIp;
+    const continued = (): Decision => ({
+      ...ex.decision,
+      action: 'allow',
+      reason: 'coach_continue',
+      explanation: 'You chose to continue after the warning page; the visit is recorded.',
+      remedy: '',
+    });
+    if (ex.method === 'POST' && ex.path === CONTINUE_PATH && facts.wantsHtml) {
+      deps.coach.grant(who, ex.conn.host);
+      return continued();
+    }
+    return deps.coach.granted(who, ex.conn.host) ? continued() : ex.decision;
   }
 
   return { handle };

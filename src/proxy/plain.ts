@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Agent, Dispatcher } from 'undici';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { publishFault, publishTunnel } from './events.js';
-import { classifyUpstreamFailure } from './upstream-failure.js';
+import { classifyUpstreamFailure, errorCode } from './upstream-failure.js';
 
 interface PlainTarget {
   readonly clientIp: string;
@@ -56,6 +56,17 @@ export async function forwardPlain(
     });
   } catch (err) {
     if (abortController.signal.aborted) return;
+    if (errorCode(err) === 'ZDR_EGRESS_DENIED') {
+      res.writeHead(403, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-zdr-egress-decision': 'block',
+        'x-zdr-egress-reason': 'egress_denied',
+      });
+      res.end(
+        `zdr-egress: ${t.host} resolves to an address the proxy does not reach (private, loopback or metadata).\n`,
+      );
+      return;
+    }
     const failure = classifyUpstreamFailure(err);
     res.writeHead(failure.status, {
       'content-type': 'text/plain; charset=utf-8',

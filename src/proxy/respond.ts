@@ -6,6 +6,7 @@ import type { RequestFacts } from '../domain/facts.js';
 import type { BlockInput, BlockResponse } from '../block/render.js';
 import type { ClientResponse, ConnContext } from './pipeline.js';
 import type { UpstreamFailure } from './upstream-failure.js';
+import { CONTINUE_PATH } from './coach.js';
 
 export type BlockRenderer = (input: BlockInput) => BlockResponse;
 
@@ -30,6 +31,7 @@ export function sendBlock(
     provider: facts?.provider ?? null,
     surface: facts?.surface ?? null,
     wantsHtml,
+    ...(effective.action === 'warn' ? { continueUrl: CONTINUE_PATH } : {}),
   });
   if (res.headersSent) return;
   res.writeHead(out.status, out.headers);

@@ -2,7 +2,7 @@
 // HTTP). It wires the pieces together and owns the graceful drain on shutdown.
 
 import http from 'node:http';
-import type net from 'node:net';
+import net from 'node:net';
 import type tls from 'node:tls';
 import type { Agent } from 'undici';
 import type { CompiledPolicy } from '../policy/types.js';
@@ -15,6 +15,26 @@ import type { BlockRenderer } from './respond.js';
 import type { ResolveOverride } from './upstream.js';
 import { createWebSocketBridge } from './websocket.js';
 import { forwardPlain } from './plain.js';
+import { createCoachAllowances } from './coach.js';
+import { MAX_REQUEST_HEADERS, TOO_MANY_HEADERS_BODY, tooManyHeaders } from './headers.js';
+import type { EgressGuard } from './egress-guard.js';
+import type { Identifier } from './identity.js';
+
+/** A CIDR allow-list over node's BlockList (IPv4-mapped IPv6 addresses match IPv4 ranges). */
+export function cidrList(cidrs: readonly string[]): { check(ip: string): boolean } {
+  const list = new net.BlockList();
+  for (const cidr of cidrs) {
+    const [addr, bits] = cidr.split('/') as [string, string | undefined];
+    const family = net.isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+    list.addSubnet(addr, bits === undefined ? (family === 'ipv6' ? 128 : 32) : Number(bits), family);
+  }
+  return {
+    check(ip) {
+      const family = net.isIP(ip);
+      return family !== 0 && list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
+    },
+  };
+}
 
 export interface ProxyOptions {
   readonly policy: () => CompiledPolicy | null;
@@ -27,6 +47,13 @@ export interface ProxyOptions {
   readonly idleTimeoutMs: number;
   readonly auditAvailable: () => boolean;
   readonly fault?: (() => void) | undefined;
+  readonly guard: EgressGuard;
+  readonly identifier: Identifier;
+  /** Client address ranges allowed to use the proxy (never an open proxy). */
+  readonly clientAllow: readonly string[];
+  readonly maxConnectionsPerClient: number;
+  /** How long Continue on a warn page lasts for that user and host. */
+  readonly coachAllowForMs: number;
 }
 
 export interface ProxyServer {
@@ -39,24 +66,57 @@ export interface ProxyServer {
 
 export function createProxyServer(opts: ProxyOptions): ProxyServer {
   const overrides = new Map(opts.resolve.map((r) => [`${r.host}:${r.port}`, r]));
-  const pipeline = createPipeline(opts);
+  const pipeline = createPipeline({ ...opts, coach: createCoachAllowances(opts.coachAllowForMs) });
   const ws = createWebSocketBridge(opts);
   const interceptor = createInterceptor(opts, pipeline, ws);
   let tunnels = 0;
   const tunnelCount = { add: () => void tunnels++, done: () => void tunnels-- };
   const sockets = new Set<net.Socket>();
+  const perClient = new Map<string, number>();
+  const clients = cidrList(opts.clientAllow);
 
-  const server = http.createServer({ headersTimeout: opts.headersTimeoutMs, requestTimeout: 0 }, (req, res) =>
-    onPlainRequest(req, res),
+  const server = http.createServer(
+    // Check header deadlines every second (Node's default scan is every 30 s).
+    { headersTimeout: opts.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: 1000 },
+    (req, res) => onPlainRequest(req, res),
   );
   server.timeout = opts.idleTimeoutMs;
+  server.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
   server.on('connection', (s: net.Socket) => {
+    const ip = s.remoteAddress ?? '';
+    if (!clients.check(ip)) {
+      // Nothing has been parsed yet: a short answer the client can read, then close.
+      s.end(
+        'HTTP/1.1 403 Forbidden\r\nx-zdr-egress-decision: block\r\nx-zdr-egress-reason: client_not_allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+      );
+      return;
+    }
+    const open = (perClient.get(ip) ?? 0) + 1;
+    if (open > opts.maxConnectionsPerClient) {
+      s.end(
+        'HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+      );
+      return;
+    }
+    perClient.set(ip, open);
     sockets.add(s);
-    s.once('close', () => sockets.delete(s));
+    s.once('close', () => {
+      sockets.delete(s);
+      const left = (perClient.get(ip) ?? 1) - 1;
+      if (left <= 0) perClient.delete(ip);
+      else perClient.set(ip, left);
+    });
   });
   server.on(
     'connect',
-    createConnectHandler({ policy: opts.policy, interceptor, overrides, tunnels: tunnelCount }),
+    createConnectHandler({
+      policy: opts.policy,
+      interceptor,
+      overrides,
+      guard: opts.guard,
+      identifier: opts.identifier,
+      tunnels: tunnelCount,
+    }),
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
     publishFault('proxy.http', err);
@@ -71,6 +131,11 @@ export function createProxyServer(opts: ProxyOptions): ProxyServer {
   });
 
   function onPlainRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (tooManyHeaders(req.rawHeaders)) {
+      res.writeHead(431, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end(TOO_MANY_HEADERS_BODY);
+      return;
+    }
     const url = req.url ?? '';
     if (!/^https?:\/\//i.test(url)) {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
@@ -88,14 +153,22 @@ export function createProxyServer(opts: ProxyOptions): ProxyServer {
       res.end('Bad request target.\n');
       return;
     }
+    const clientIp = req.socket.remoteAddress ?? 'unknown';
+    const header = req.headers['proxy-authorization'];
+    const identity = opts.identifier.identify(clientIp, Array.isArray(header) ? header[0] : header);
+    if (!identity.ok) {
+      res.writeHead(407, {
+        'proxy-authenticate': 'Basic realm="zdr-egress", charset="UTF-8"',
+        'x-zdr-egress-decision': 'block',
+        'x-zdr-egress-reason': 'auth_required',
+        'content-length': '0',
+      });
+      res.end();
+      return;
+    }
     // Origin-form from here on: what upstream and the pipeline expect.
     req.url = end < 0 ? '/' : rest.slice(end).startsWith('/') ? rest.slice(end) : `/${rest.slice(end)}`;
-    const ctx = {
-      clientIp: req.socket.remoteAddress ?? 'unknown',
-      user: null,
-      scheme,
-      ...authority,
-    } as const;
+    const ctx = { clientIp, user: identity.user, scheme, ...authority } as const;
     const policy = opts.policy();
     const entry = policy?.lookupHost(authority.host) ?? null;
     if (policy === null || entry !== null) {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { publishTunnel } from './events.js';
+import type { EgressGuard } from './egress-guard.js';
 import type { ResolveOverride } from './upstream.js';
 
 export interface TunnelTarget {
@@ -21,24 +22,30 @@ export interface PendingTunnel {
   cancel(): void;
 }
 
-export function resolveTarget(
+/**
+ * Where a tunnel goes: the --resolve override (allow-listed by the operator), or the one address
+ * the egress guard resolved and checked. Throws EgressDeniedError for a refused destination.
+ */
+export async function tunnelDestination(
   overrides: ReadonlyMap<string, ResolveOverride>,
+  guard: EgressGuard,
   host: string,
   port: number,
-): { host: string; port: number } {
+): Promise<{ address: string; port: number }> {
   const o = overrides.get(`${host}:${port}`);
-  return o === undefined ? { host, port } : { host: o.address, port: o.addressPort };
+  if (o !== undefined) return { address: o.address, port: o.addressPort };
+  return { address: await guard.resolve(host), port };
 }
 
+/** Dials the checked address right away, while the ClientHello is still being peeked. */
 export function openTunnel(
   target: TunnelTarget,
-  overrides: ReadonlyMap<string, ResolveOverride>,
+  dest: { address: string; port: number },
   onClose: () => void,
 ): PendingTunnel {
   const id = randomUUID();
   const ts = Date.now();
-  const dest = resolveTarget(overrides, target.host, target.port);
-  const upstream = net.connect({ host: dest.host, port: dest.port });
+  const upstream = net.connect({ host: dest.address, port: dest.port });
   upstream.setNoDelay(true);
   let client: net.Socket | null = null;
   let cancelled = false;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { Agent, buildConnector } from 'undici';
+import type { EgressGuard } from './egress-guard.js';
 
 export interface ResolveOverride {
   readonly host: string;
@@ -19,6 +20,8 @@ export interface UpstreamOptions {
   /** PEM files of extra CAs trusted for upstream TLS (in addition to Node's bundled roots). */
   readonly upstreamCaFiles: readonly string[];
   readonly connectTimeoutMs?: number;
+  /** Resolves and checks every destination not named by --resolve (egress safety). */
+  readonly guard: EgressGuard;
 }
 
 export class UpstreamError extends Error {
@@ -52,17 +55,26 @@ export function createUpstreamAgent(opts: UpstreamOptions): Agent {
   const connect: buildConnector.connector = (options, callback) => {
     const defaultPort = options.protocol === 'https:' ? 443 : 80;
     const port = Number(options.port || defaultPort);
+    const dial = (address: string, addressPort: number): void =>
+      base(
+        {
+          ...options,
+          hostname: address,
+          host: `${address.includes(':') ? `[${address}]` : address}:${addressPort}`,
+          port: String(addressPort),
+          // The TLS name and certificate check stay the real host's, whatever address we dial.
+          ...(options.protocol === 'https:' ? { servername: options.servername || options.hostname } : {}),
+        },
+        callback,
+      );
     const override = overrides.get(`${options.hostname}:${port}`);
-    if (override === undefined) return base(options, callback);
-    return base(
-      {
-        ...options,
-        hostname: override.address,
-        host: `${override.address}:${override.addressPort}`,
-        port: String(override.addressPort),
-        servername: options.servername || options.hostname,
-      },
-      callback,
+    // Addresses the operator named with --resolve are allow-listed by that act.
+    if (override !== undefined) return dial(override.address, override.addressPort);
+    // IPv6 literals reach the connector in brackets.
+    const host = options.hostname.startsWith('[') ? options.hostname.slice(1, -1) : options.hostname;
+    opts.guard.resolve(host).then(
+      (address) => dial(address, port),
+      (err: unknown) => callback(err instanceof Error ? err : new Error('resolve failed'), null),
     );
   };
   return new Agent({

@@ -6,30 +6,45 @@ import type { DecisionRecord, TunnelRecord } from '../domain/record.js';
 
 export type { Logger };
 
+/**
+ * Keys removed from any object handed to the logger, at the top level and one level down. The
+ * canonical lines below never carry them; this catches a future `logger.x({ req })` by mistake.
+ */
+export const REDACT_PATHS = [
+  'headers',
+  'rawHeaders',
+  'authorization',
+  'cookie',
+  'x-api-key',
+  'api-key',
+  'body',
+  'query',
+  'url',
+  'credential',
+  'key',
+  'token',
+  'prompt',
+  'messages',
+  'input',
+  'content',
+  'req',
+  'res',
+  'request',
+  'response',
+].flatMap((k) => [k, `*.${k}`].map((p) => (/^[\w*.]+$/.test(p) ? p : bracket(p))));
+
+function bracket(path: string): string {
+  // pino paths name keys with dashes in brackets: x-api-key -> ["x-api-key"], *.x-api-key -> *["x-api-key"].
+  return path.startsWith('*.') ? `*["${path.slice(2)}"]` : `["${path}"]`;
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level,
       base: { service: 'zdr-egress' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: {
-        paths: [
-          'headers',
-          '*.headers',
-          'authorization',
-          '*.authorization',
-          'body',
-          '*.body',
-          'query',
-          '*.query',
-          'url',
-          '*.url',
-          'credential',
-          '*.credential',
-        ],
-        censor: '[redacted]',
-        remove: true,
-      },
+      redact: { paths: [...REDACT_PATHS], remove: true },
     },
     destination ?? pino.destination({ dest: 1, sync: false }),
   );

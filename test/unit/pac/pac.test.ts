@@ -36,3 +36,24 @@ describe('generated PAC file', () => {
     expect(await find('https://claude.ai/')).toBe('PROXY egress.corp.example:8080; DIRECT');
   });
 });
+
+describe('host patterns with a wildcard inside a label', () => {
+  it.each([
+    ['https://us-central1-aiplatform.googleapis.com/v1', 'PROXY p:1'],
+    ['https://bedrock-runtime.eu-west-1.amazonaws.com/model', 'PROXY p:1'],
+    ['https://bedrock-runtime.amazonaws.com/', 'DIRECT'],
+    ['https://bedrock-runtime.a.b.amazonaws.com/', 'DIRECT'],
+    ['https://aiplatform.googleapis.com.evil.test/', 'DIRECT'],
+    ['https://storage.googleapis.com/', 'DIRECT'],
+  ])('%s -> %s', async (url, expected) => {
+    const pac = buildPac({
+      hosts: ['*-aiplatform.googleapis.com', 'bedrock-runtime.*.amazonaws.com'],
+      proxy: 'p:1',
+      mode: 'ai-only',
+      fallback: 'none',
+      policyVersion: 'x',
+    });
+    const find = createPacResolver(await QuickJS.create(), pac);
+    expect(await find(url)).toBe(expected);
+  });
+});

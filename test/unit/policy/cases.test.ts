@@ -21,6 +21,9 @@ const PROXY_ONLY = [
   'policy_unavailable',
   'decision_log_unavailable',
   'coach_continue',
+  'egress_denied',
+  'client_not_allowed',
+  'auth_required',
 ];
 
 describe.each(files)('policy cases %s', (file) => {
