@@ -67,7 +67,11 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
   const { ca, created } = loadOrCreateCa(config.certs);
   if (created) logger.info({ certs: config.certs }, 'created a new CA: distribute certs/ca.pem to clients');
   const mint = createLeafMinter(ca);
-  const leaves = new LeafCache<SecureContext>({ max: 2_000, mint, build: createLeafContextBuilder() });
+  const leaves = new LeafCache<SecureContext>({
+    max: 2_000,
+    mint,
+    build: createLeafContextBuilder(ca.kind === 'root' ? [ca.certPem] : []),
+  });
 
   mkdirSync(config.data, { recursive: true });
   const log: DecisionLog = openDecisionLog({

@@ -11,12 +11,19 @@ export interface LeafMaterial {
   readonly chainPem: readonly string[];
 }
 
-export function createLeafContextBuilder(): (leaf: LeafMaterial) => tls.SecureContext {
+/**
+ * `anchors` are sent after the leaf's own chain: our self-made root, so that clients that pin a
+ * key from the chain they are shown (Chromium's --ignore-certificate-errors-spki-list) can match
+ * it. Sending a root is harmless: clients that trust it ignore the copy.
+ */
+export function createLeafContextBuilder(
+  anchors: readonly string[] = [],
+): (leaf: LeafMaterial) => tls.SecureContext {
   const ticketKeys = randomBytes(48);
   return (leaf) =>
     tls.createSecureContext({
       key: leaf.keyPem,
-      cert: [leaf.certPem, ...leaf.chainPem].join('\n'),
+      cert: [leaf.certPem, ...leaf.chainPem, ...anchors].join('\n'),
       minVersion: 'TLSv1.2',
       ticketKeys,
     });
