@@ -7,6 +7,7 @@ import { registerPolicyCommands } from './policy.js';
 import { registerReportCommands } from './report.js';
 import { registerStartCommand } from './start.js';
 import { registerUserCommands } from './user.js';
+import { registerDoctorCommand } from './doctor.js';
 
 export function buildProgram(): Command {
   const program = new Command('zdr-egress')
@@ -20,5 +21,6 @@ export function buildProgram(): Command {
   registerCaCommands(program);
   registerReportCommands(program);
   registerUserCommands(program);
+  registerDoctorCommand(program);
   return program;
 }
