@@ -45,6 +45,8 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Where the one startup line goes (stdout by default). */
   readonly announce?: (line: string) => void;
+  /** A decision sink other than a local SQLite log: the cluster worker forwards to the one writer. */
+  readonly decisionLog?: DecisionLog;
 }
 
 export async function startEgress(config: Config, options: StartOptions = {}): Promise<RunningEgress> {
@@ -74,11 +76,13 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
   });
 
   mkdirSync(config.data, { recursive: true });
-  const log: DecisionLog = openDecisionLog({
-    dataDir: config.data,
-    retentionDays: config.decisionLog.retentionDays,
-    onProblem: (p) => logger.error({ kind: p.kind, code: p.code, count: p.count }, 'decision log problem'),
-  });
+  const log: DecisionLog =
+    options.decisionLog ??
+    openDecisionLog({
+      dataDir: config.data,
+      retentionDays: config.decisionLog.retentionDays,
+      onProblem: (p) => logger.error({ kind: p.kind, code: p.code, count: p.count }, 'decision log problem'),
+    });
   const auditAvailable =
     config.decisionLog.onFailure === 'block_ai' ? () => log.health().writable : () => true;
 

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { ConfigError, configFromEnv, configFromFile, resolveConfig } from '../config/config.js';
 import { startEgress } from '../main.js';
+import { isClusterWorker, runPrimary, runWorker } from './cluster.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -60,6 +61,12 @@ export function registerStartCommand(program: Command): void {
       '--users-file <file>',
       'require Proxy-Authorization: Basic against this users file (zdr-egress user add)',
     )
+    .option('--coach-allow-for <duration>', 'how long Continue on a warn page lasts (default 1h)')
+    .option('--metrics', 'serve Prometheus metrics at /metrics on the admin port')
+    .option(
+      '--workers <n|auto>',
+      'processes sharing the proxy port, one decision-log writer (default 1; auto = one per core)',
+    )
     .option('--pac-mode <ai-only|all>', 'PAC: only AI hosts through the proxy (default), or everything')
     .option(
       '--pac-fallback <none|direct>',
@@ -79,6 +86,8 @@ export function registerStartCommand(program: Command): void {
           { source: 'environment', values: configFromEnv(process.env) },
           { source: 'command line', values: fromFlags },
         ]);
+        if (isClusterWorker()) return await runWorker(config);
+        if (config.workers > 1) return await runPrimary(config);
         egress = await startEgress(config);
       } catch (err) {
         if (err instanceof ConfigError || isCaError(err)) {

@@ -2,6 +2,7 @@
 // Parse, validate strictly (unknown keys name themselves), normalise, freeze.
 
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Mode } from '../domain/decision.js';
@@ -48,6 +49,8 @@ export interface Config {
   /** Client ranges allowed to use the proxy. */
   readonly clientAllow: readonly string[];
   readonly maxConnectionsPerClient: number;
+  /** Processes sharing the proxy port (node:cluster); 1 = no cluster. */
+  readonly workers: number;
   /** How long Continue on a warn (coach) page lasts for that user and host. */
   readonly coachAllowForMs: number;
   /** Proxy users (Basic auth, scrypt hashes); null = no proxy authentication. */
@@ -106,6 +109,7 @@ const schema = z.strictObject({
   client_allow: z.array(cidr).optional(),
   max_connections_per_client: z.union([z.string(), z.number()]).optional(),
   coach_allow_for: z.union([z.string(), z.number()]).optional(),
+  workers: z.union([z.literal('auto'), z.string(), z.number()]).optional(),
   users_file: z.string().min(1).optional(),
   users_by_cidr: z.record(cidr, z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/)).optional(),
   pac_fallback: z.enum(['none', 'direct']).optional(),
@@ -145,6 +149,7 @@ export const CONFIG_KEYS = [
   'client_allow',
   'max_connections_per_client',
   'coach_allow_for',
+  'workers',
   'users_file',
 ] as const;
 const REPEATABLE = new Set(['resolve', 'upstream_ca', 'egress_allow', 'client_allow']);
@@ -161,6 +166,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('ZDR_EGRESS_') || value === undefined || value === '') continue;
     if (name.startsWith('ZDR_EGRESS_TEST_')) continue; // test-only switches, read where they apply
+    if (name === 'ZDR_EGRESS_CLUSTER_WORKER') continue; // set by the cluster primary for its workers
     if (!known.has(name)) throw new ConfigError(`unknown environment variable ${name}`);
     if (name === 'ZDR_EGRESS_CONFIG') continue;
     const key = name.slice('ZDR_EGRESS_'.length).toLowerCase();
@@ -251,6 +257,12 @@ function normalise(raw: RawConfig): Config {
         ? 2048
         : parseCount('max_connections_per_client', raw.max_connections_per_client),
     coachAllowForMs: parseDuration('coach_allow_for', raw.coach_allow_for ?? '1h'),
+    workers:
+      raw.workers === undefined
+        ? 1
+        : raw.workers === 'auto'
+          ? availableParallelism()
+          : parseCount('workers', raw.workers),
     usersFile: raw.users_file ?? null,
     usersByCidr: raw.users_by_cidr ?? {},
     decisionLog: {

@@ -1,0 +1,56 @@
+// `start --workers 2`: two processes share the proxy port, one decision-log writer records both.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { expect, it } from 'vitest';
+import { curl } from '../../helpers/clients.js';
+import { REPO_POLICIES } from '../../helpers/egress.js';
+
+const BIN = new URL('../../../dist/cli/index.js', import.meta.url).pathname;
+
+it('serves from two workers and records every decision in the one log, then drains on SIGTERM', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'zdr-workers-'));
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'start',
+      '--workers',
+      '2',
+      '--listen',
+      '127.0.0.1:0',
+      '--admin',
+      '127.0.0.1:0',
+      '--policies',
+      REPO_POLICIES,
+    ],
+    { cwd, env: { PATH: process.env.PATH ?? '', HOME: tmpdir() }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
+  try {
+    for (let i = 0; i < 200 && !out.includes('workers 2'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out, err).toMatch(/zdr-egress ready: proxy http:\/\/127\.0\.0\.1:\d+ .* workers 2/);
+    const proxy = /proxy (http:\/\/\S+)/.exec(out)?.[1] ?? '';
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        curl(['-s', '-o', '/dev/null', '-w', '%{http_code}', '-x', proxy, 'http://chatgpt.com/']),
+      ),
+    );
+    expect(results.map((r) => r.stdout)).toEqual(Array(20).fill('403'));
+  } finally {
+    child.kill('SIGTERM');
+  }
+  expect(await exited).toBe(0);
+  const db = new Database(join(cwd, 'data', 'decisions.db'), { readonly: true });
+  const rows = db
+    .prepare("select count(*) as n from decisions where host = 'chatgpt.com' and reason = 'consumer_surface'")
+    .get() as { n: number };
+  db.close();
+  expect(rows.n).toBe(20);
+}, 30_000);
