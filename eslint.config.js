@@ -10,6 +10,8 @@ const LIBRARY_OWNERS = [
   { name: 'node-forge', owner: 'src/ca' },
   { name: 'better-sqlite3', owner: 'src/decision-log' },
   { name: 'pino', owner: 'src/telemetry' },
+  { name: '@opentelemetry/sdk-node', owner: 'src/telemetry' },
+  { name: '@opentelemetry/api', owner: 'src/telemetry' },
 ];
 
 const LAYERS = {

@@ -18,8 +18,7 @@ export interface TelemetryPlan {
 }
 
 export type PlanResult =
-  | { readonly ok: true; readonly plan: TelemetryPlan }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly plan: TelemetryPlan } | { readonly ok: false; readonly error: string };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -41,12 +40,15 @@ export function planTelemetry(env: Env, opts: { readonly prometheus: boolean }):
     if (signal === 'metrics' && exporters.includes('prometheus')) prometheus = true;
     if (disabled || exporters.includes('none')) continue;
     if (exporters.length > 0 && !exporters.includes('otlp')) continue;
-    const endpoint = get(env, `OTEL_EXPORTER_OTLP_${upper}_ENDPOINT`) ?? get(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+    const endpoint =
+      get(env, `OTEL_EXPORTER_OTLP_${upper}_ENDPOINT`) ?? get(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
     if (endpoint === undefined) continue;
     if (!/^https?:\/\/[^/]/i.test(endpoint))
       return fail(`OTLP endpoint for ${signal} must be an http:// or https:// URL`);
     const protocol =
-      get(env, `OTEL_EXPORTER_OTLP_${upper}_PROTOCOL`) ?? get(env, 'OTEL_EXPORTER_OTLP_PROTOCOL') ?? 'http/protobuf';
+      get(env, `OTEL_EXPORTER_OTLP_${upper}_PROTOCOL`) ??
+      get(env, 'OTEL_EXPORTER_OTLP_PROTOCOL') ??
+      'http/protobuf';
     if (!PROTOCOLS.includes(protocol))
       return fail(
         `OTLP protocol "${protocol}" for ${signal} is not supported: use http/protobuf or http/json (gRPC is not built in)`,
