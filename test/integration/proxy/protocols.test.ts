@@ -38,12 +38,16 @@ afterAll(async () => {
   await upstream?.close();
 });
 
+const rawSockets = new WeakMap<http2.ClientHttp2Session, tls.TLSSocket>();
+
 async function h2Session(host: string): Promise<http2.ClientHttp2Session> {
   const t = await connectTunnel(zdr.proxyUrl, `${host}:443`);
   const socket = tls.connect({ socket: t.socket, servername: host, ca: zdr.caPem, ALPNProtocols: ['h2'] });
   await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
   expect(socket.alpnProtocol).toBe('h2');
-  return http2.connect(`https://${host}`, { createConnection: () => socket });
+  const session = http2.connect(`https://${host}`, { createConnection: () => socket });
+  rawSockets.set(session, socket);
+  return session;
 }
 
 function h2Request(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body?: string) {
@@ -86,6 +90,26 @@ describe('protocols on intercepted connections', () => {
     expect(blocked.status).toBe(403);
     expect(blocked.headers['x-zdr-egress-reason']).toBe('data_retaining_endpoint');
     session.close();
+  });
+
+  it('closes its side promptly when an HTTP/2 client vanishes without GOAWAY', async () => {
+    const handles = (): number =>
+      (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length;
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 500));
+    await settle();
+    const baseline = handles();
+    for (let i = 0; i < 5; i++) {
+      const session = await h2Session('api.openai.com');
+      const ok = await h2Request(session, {
+        ':method': 'GET',
+        ':path': '/v1/models',
+        authorization: `Bearer ${KEY}`,
+      });
+      expect(ok.status).toBe(200);
+      rawSockets.get(session)?.destroy(); // no GOAWAY: what a browser that quits does
+    }
+    await settle();
+    expect(handles()).toBeLessThanOrEqual(baseline + 1);
   });
 
   it('decides a WebSocket upgrade once, then pipes frames both ways', async () => {
