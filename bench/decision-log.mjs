@@ -4,7 +4,7 @@
 //    the proxy thread's event-loop delay while it happens;
 // 2. an open-loop run at exactly 50,000 decisions/s for 10 s (drops, queue, event-loop delay);
 // 3. report queries on a --rows database (built with one bulk transaction in /tmp, deleted afterwards),
-//    and appends into that database at size.
+//    and appends into that database at size. --db DIR times the queries on an existing log only.
 // --ordered-ids: time-ordered ids instead of random UUIDs (see the id note in docs/decision-log.md).
 // Data: ~2,000 users and ~40 AI hosts with Zipf-like popularity, 15% of decisions not allowed, spread
 // over 90 days. ZDR_BENCH_FROM=<dir> imports another compiled decision-log directory.
@@ -24,6 +24,10 @@ const arg = (name, dflt) => {
 const ROWS = arg('rows', 10_000_000);
 const INSERTS = arg('inserts', 500_000);
 const SKIP_BIG = process.argv.includes('--skip-big');
+/** --db DIR: only time the report queries on an existing data directory (kept, not deleted);
+ * with --append, also append 200,000 decisions into it. */
+const dbFlag = process.argv.indexOf('--db');
+const EXISTING = dbFlag === -1 ? null : process.argv[dbFlag + 1];
 const from = process.env.ZDR_BENCH_FROM ?? path.resolve(import.meta.dirname, '..', 'dist', 'decision-log');
 const imp = (f) => import(pathToFileURL(path.join(from, f)).href);
 const { openDecisionLog } = await imp('log.js');
@@ -37,7 +41,7 @@ const SPAN = 90 * DAY;
 
 // ---- data -----------------------------------------------------------------------------------------
 let seed = 12345;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 function zipf(n, s) {
   const w = Array.from({ length: n }, (_, i) => 1 / (i + 1) ** s);
   const total = w.reduce((a, b) => a + b, 0);
@@ -57,18 +61,32 @@ function zipf(n, s) {
 }
 const PROVIDERS = ['openai', 'anthropic', 'google', 'mistral', 'deepseek'];
 const HOSTS = Array.from({ length: 40 }, (_, i) => ({
-  host: ['chatgpt.com', 'api.openai.com', 'claude.ai', 'api.anthropic.com', 'gemini.google.com'][i] ?? `ai-host-${i}.example.com`,
+  host:
+    ['chatgpt.com', 'api.openai.com', 'claude.ai', 'api.anthropic.com', 'gemini.google.com'][i] ??
+    `ai-host-${i}.example.com`,
   provider: PROVIDERS[i % PROVIDERS.length],
   surface: i % 2 === 0 ? 'consumer' : 'api',
 }));
-const REASONS = ['consumer_surface', 'unapproved_credential', 'retaining_feature', 'data_retaining_endpoint', 'missing_credential', 'retaining_tool', 'console_surface', 'provider_not_zdr'];
+const REASONS = [
+  'consumer_surface',
+  'unapproved_credential',
+  'retaining_feature',
+  'data_retaining_endpoint',
+  'missing_credential',
+  'retaining_tool',
+  'console_surface',
+  'provider_not_zdr',
+];
 const pickUser = zipf(2_000, 1.05);
 const pickHost = zipf(HOSTS.length, 1.2);
 const pickReason = zipf(REASONS.length, 1);
 let idCounter = 0;
 /** Random v4 UUIDs are what the proxy uses today; --ordered-ids uses time-ordered ids (UUIDv7-like). */
 const ORDERED_IDS = process.argv.includes('--ordered-ids');
-const newId = (ts) => (ORDERED_IDS ? `${ts.toString(16).padStart(12, '0')}-${(idCounter++).toString(16).padStart(8, '0')}` : randomUUID());
+const newId = (ts) =>
+  ORDERED_IDS
+    ? `${ts.toString(16).padStart(12, '0')}-${(idCounter++).toString(16).padStart(8, '0')}`
+    : randomUUID();
 
 function makeRecord(ts) {
   const u = pickUser();
@@ -164,9 +182,15 @@ function buildBig(dir, rows) {
   const db = new Database(path.join(dir, 'decisions.db'));
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
-  const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'decisions' AND sql IS NOT NULL").all();
+  const indexes = db
+    .prepare(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'decisions' AND sql IS NOT NULL",
+    )
+    .all();
   for (const i of indexes) db.exec(`DROP INDEX ${i.name}`);
-  const insert = db.prepare(`INSERT INTO decisions (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+  const insert = db.prepare(
+    `INSERT INTO decisions (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+  );
   db.transaction(() => {
     for (let i = 0; i < rows; i++) insert.run(toRow(makeRecord(NOW - SPAN + Math.floor((i / rows) * SPAN))));
   })();
@@ -196,11 +220,17 @@ function timeQueries(dir) {
     ['summary, 90d, reason=consumer_surface', () => reader.summary({ reason: 'consumer_surface' })],
     ['summary, 90d, user=<one user>', () => reader.summary({ user: someUser })],
     ['summary, 90d, host=claude.ai', () => reader.summary({ host: 'claude.ai' })],
-    ['summary, 7d, provider=openai (raw path for host/user breakdowns)', () => reader.summary({ since: NOW - 7 * DAY, provider: 'openai' })],
+    [
+      'summary, 7d, provider=openai (raw path for host/user breakdowns)',
+      () => reader.summary({ since: NOW - 7 * DAY, provider: 'openai' }),
+    ],
     ['timeline, 7d by hour', () => reader.timeline({ since: NOW - 7 * DAY }, 'hour')],
     ['decisions page 1 (50), 90d', () => reader.decisions({ limit: 50 })],
     ['decisions page at offset 1,000,000', () => reader.decisions({ limit: 50, offset: 1_000_000 })],
-    ['decisions, 90d, reason=provider_not_zdr page 1', () => reader.decisions({ reason: 'provider_not_zdr', limit: 50 })],
+    [
+      'decisions, 90d, reason=provider_not_zdr page 1',
+      () => reader.decisions({ reason: 'provider_not_zdr', limit: 50 }),
+    ],
     ['decisions, 90d, user=<one user> page 1', () => reader.decisions({ user: someUser, limit: 50 })],
     ['why (byId)', () => reader.byId(someId)],
   ];
@@ -214,12 +244,27 @@ function timeQueries(dir) {
     }
     const warm = times.slice(1).sort((a, b) => a - b)[1];
     const total = result?.total ?? (Array.isArray(result) ? result.length : '');
-    console.log(`  ${label.padEnd(66)} first ${times[0].toFixed(0).padStart(5)} ms, warm ${warm.toFixed(0).padStart(5)} ms  (${total})`);
+    console.log(
+      `  ${label.padEnd(66)} first ${times[0].toFixed(0).padStart(5)} ms, warm ${warm.toFixed(0).padStart(5)} ms  (${total})`,
+    );
   }
   reader.close();
 }
 
-console.log(`decision-log bench: node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `decision-log bench: node ${process.version}, ${os.cpus().length} CPUs, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+if (EXISTING !== null) {
+  console.log(`report queries on ${EXISTING}:`);
+  timeQueries(EXISTING);
+  if (process.argv.includes('--append'))
+    await appendRun(`append into ${EXISTING}, writer thread`, EXISTING, 200_000, 'thread');
+  cleanup();
+  process.exit(0);
+}
 await appendRun('append, writer thread', path.join(tmp, 'a'), INSERTS, 'thread');
 await appendRun('append, inline writer', path.join(tmp, 'b'), Math.min(INSERTS, 200_000), 'inline');
 await openLoop(path.join(tmp, 'c'), 50_000, 10);
@@ -230,5 +275,10 @@ if (!SKIP_BIG) {
   timeQueries(big);
   await appendRun(`append into the ${fmt(ROWS)}-row db, writer thread`, big, 200_000, 'thread');
 }
-console.log(`load at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `load at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 cleanup();

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import type { SecureContext } from 'node:tls';
+import { createDashboardHandler } from './admin/dashboard/index.js';
 import { createAdminServer, listen } from './admin/server.js';
 import { DEFAULT_BLOCK_PAGE, parseBlockPageConfig } from './block/config.js';
 import { renderBlock } from './block/render.js';
@@ -15,6 +16,7 @@ import { exportCa } from './ca/export.js';
 import { createLeafMinter } from './ca/leaf.js';
 import { ConfigError, type Config } from './config/config.js';
 import { openDecisionLog, type DecisionLog } from './decision-log/log.js';
+import { openReportClient } from './decision-log/report-client.js';
 import type { Mode } from './domain/decision.js';
 import { DECISION_CHANNEL, TUNNEL_CHANNEL, type DecisionRecord, type TunnelRecord } from './domain/record.js';
 import { buildPac } from './pac/pac.js';
@@ -162,6 +164,7 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
     }
   });
 
+  const reports = openReportClient([config.data]);
   const admin = createAdminServer({
     readiness: () => {
       const h = log.health();
@@ -188,7 +191,16 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
     caDer: () => exportCa(ca, 'der'),
     caMobileconfig: () => exportCa(ca, 'mobileconfig'),
     pac: () => pacFor(policy),
-    handlers: telemetry.metricsHandler === null ? [] : [telemetry.metricsHandler],
+    handlers: [
+      ...(telemetry.metricsHandler === null ? [] : [telemetry.metricsHandler]),
+      createDashboardHandler({
+        dataDirs: [config.data],
+        adminToken: config.adminToken,
+        // Reports need a bearer token as soon as the admin port is reachable from elsewhere.
+        requireToken: !isLoopback(config.admin.host),
+        client: reports,
+      }),
+    ],
   });
   // The PAC file is rebuilt only when the policy version changes.
   let pacCache: { version: string; text: string } | null = null;
@@ -218,6 +230,7 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
     watcher.close();
     proxy.server.close();
     admin.close();
+    reports.close();
     log.close();
     void telemetry.shutdown();
     throw new ConfigError(
@@ -243,8 +256,10 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
         watcher.close();
         await proxy.shutdown(graceMs);
         await agent.close().catch(() => undefined);
-        await new Promise<void>((r) => admin.close(() => r()));
+        const adminClosed = new Promise<void>((r) => admin.close(() => r()));
         admin.closeAllConnections();
+        await adminClosed;
+        reports.close();
         diagnostics.unsubscribe(DECISION_CHANNEL, onDecision);
         diagnostics.unsubscribe(TUNNEL_CHANNEL, onTunnel);
         diagnostics.unsubscribe(FAULT_CHANNEL, onFault);
@@ -267,6 +282,10 @@ function ownAddresses(listenHost: string): string[] {
 function advertisedProxy(listenHost: string, port: number): string {
   const host = listenHost === '0.0.0.0' || listenHost === '::' ? hostname() : listenHost;
   return `${formatHost(host)}:${port}`;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function formatHost(address: string): string {

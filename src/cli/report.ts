@@ -3,8 +3,19 @@
 
 import type { Command } from 'commander';
 import { ACTIONS } from '../domain/decision.js';
-import { openReportReader, ReportSourceError, type ReportFilter, type ReportReader } from '../decision-log/queries.js';
-import { decisionsCsv, decisionsText, summaryCsv, summaryText, whyText } from '../decision-log/report-format.js';
+import {
+  openReportReader,
+  ReportSourceError,
+  type ReportFilter,
+  type ReportReader,
+} from '../decision-log/queries.js';
+import {
+  decisionsCsv,
+  decisionsText,
+  summaryCsv,
+  summaryText,
+  whyText,
+} from '../decision-log/report-format.js';
 import { parseTimeSpec, TimeSpecError } from '../decision-log/time-spec.js';
 import { explainRow } from '../decision-log/why.js';
 
@@ -54,7 +65,8 @@ export function registerReportCommands(program: Command, io: Partial<ReportCliIo
       reader = openReportReader(dirs);
       fn(reader);
     } catch (e) {
-      if (e instanceof UsageError || e instanceof TimeSpecError || e instanceof ReportSourceError) err(`zdr-egress: ${e.message}\n`);
+      if (e instanceof UsageError || e instanceof TimeSpecError || e instanceof ReportSourceError)
+        err(`zdr-egress: ${e.message}\n`);
       else err(`zdr-egress: reading the decision log failed (${codeOf(e)})\n`);
       process.exitCode = 1;
     } finally {
@@ -85,7 +97,8 @@ export function registerReportCommands(program: Command, io: Partial<ReportCliIo
       const dirs = dataDirs(opts.data);
       withReader(dirs, (reader) => {
         const format = opts.format;
-        if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+        if (!(FORMATS as readonly string[]).includes(format))
+          throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
         const filter = toFilter(opts, now());
         if (opts.decisions === true) {
           const offset = count('--offset', opts.offset);
@@ -112,9 +125,14 @@ export function registerReportCommands(program: Command, io: Partial<ReportCliIo
       const dirs = dataDirs(opts.data);
       withReader(dirs, (reader) => {
         const row = reader.byId(id);
-        if (row === null) throw new UsageError(`no decision ${JSON.stringify(id.slice(0, 80))} in ${dirs.join(', ')}`);
+        if (row === null)
+          throw new UsageError(`no decision ${JSON.stringify(id.slice(0, 80))} in ${dirs.join(', ')}`);
         const texts = explainRow(row);
-        out(opts.json === true ? JSON.stringify({ decision: row, ...texts }, null, 2) + '\n' : whyText(row, texts));
+        out(
+          opts.json === true
+            ? JSON.stringify({ decision: row, ...texts }, null, 2) + '\n'
+            : whyText(row, texts),
+        );
       });
     });
 }
@@ -123,9 +141,11 @@ function toFilter(o: ReportOptions, now: number): ReportFilter {
   const f: { -readonly [K in keyof ReportFilter]: ReportFilter[K] } = {};
   if (o.since !== 'all') f.since = parseTimeSpec(o.since, now);
   if (o.until !== undefined) f.until = parseTimeSpec(o.until, now);
-  if (f.since !== undefined && f.until !== undefined && f.until <= f.since) throw new UsageError('--until must be after --since');
+  if (f.since !== undefined && f.until !== undefined && f.until <= f.since)
+    throw new UsageError('--until must be after --since');
   if (o.action !== undefined) {
-    if (!(ACTIONS as readonly string[]).includes(o.action)) throw new UsageError(`--action must be one of ${ACTIONS.join(', ')}`);
+    if (!(ACTIONS as readonly string[]).includes(o.action))
+      throw new UsageError(`--action must be one of ${ACTIONS.join(', ')}`);
     f.action = o.action;
   }
   if (o.reason !== undefined) f.reason = o.reason;

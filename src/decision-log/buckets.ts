@@ -15,7 +15,8 @@ export type Segment =
 
 /**
  * [since, until) as raw edges (less than an hour each), whole hours, and whole days (only when
- * maxGrain is DAY). The parts are disjoint and cover the range exactly.
+ * maxGrain is DAY). A range that holds no whole hour is one raw part (under two hours). The parts
+ * are disjoint and cover the range exactly.
  */
 export function segments(since: number, until: number, maxGrain: Grain = DAY): Segment[] {
   if (until <= since) return [];

@@ -29,7 +29,9 @@ export interface EngineState {
 /** Told about every loss: a stable code (SQLITE_FULL, queue_full, ...) and how many rows. */
 export type LossListener = (code: string, count: number) => void;
 
-const MAX_ROWS_PER_TRANSACTION = 10_000;
+// Under load the writer thread falls behind and batches grow: larger commits write each hot index page
+// once for more rows, so throughput rises with load instead of collapsing.
+const MAX_ROWS_PER_TRANSACTION = 20_000;
 
 export class WriteEngine {
   private store: DecisionStore | null = null;

@@ -6,13 +6,19 @@ import type Database from 'better-sqlite3';
 /**
  * v1: the `decisions` table (INTERFACES.md columns) and two rollup tables kept in the same
  * transaction as the inserts, so a report over millions of rows reads thousands of counts instead.
- *   rollup_core: every decision, by (hour|day bucket, action, reason, provider, surface).
+ *   rollup_core: every decision, by (hour|day bucket, action, reason, provider, surface, host). Hosts
+ *                are bounded by the policy catalog (only intercepted hosts are decided).
  *   rollup_who:  non-allow decisions only, by (hour|day bucket, dim, value, action, reason) for the
- *                high-cardinality dims host, client_ip and offender ('user:<user>' or 'ip:<client_ip>').
+ *                high-cardinality dims client_ip and offender ('user:<user>' or 'ip:<client_ip>').
  * Rollups store '' for NULL because primary-key columns of WITHOUT ROWID tables cannot be NULL.
  * Indexes serve the raw paths: ts for ranges and paging, (action, ts) for action filters, and
- * (host|user|client_ip, ts) for drill-downs that rollups cannot answer. No (reason, ts) index: reason
- * filters are answered from rollup_core, which also tells which hours hold matching rows.
+ * (host|user|client_ip, ts, ...) for the drill-downs that rollups cannot answer. Those three hold the
+ * non-allow rows only, which roughly halves the insert cost at 85% allowed traffic: per-person views
+ * cover policy violations, allowed traffic is counted by host, provider and time (and a host filter
+ * over allowed traffic is answered hour by hour from rollup_core and the ts index). They cover every
+ * column a summary groups by, so a drill-down summary reads the index alone, in order. No
+ * (reason, ts) index: reason filters are answered from rollup_core, which also tells which hours
+ * hold matching rows.
  */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE decisions (
@@ -39,13 +45,16 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX decisions_ts ON decisions (ts);
    CREATE INDEX decisions_action_ts ON decisions (action, ts);
-   CREATE INDEX decisions_host_ts ON decisions (host, ts);
-   CREATE INDEX decisions_user_ts ON decisions ("user", ts);
-   CREATE INDEX decisions_client_ts ON decisions (client_ip, ts);
+   CREATE INDEX decisions_host_ts ON decisions (host, ts, action, reason, provider, surface, client_ip, "user")
+     WHERE action != 'allow';
+   CREATE INDEX decisions_user_ts ON decisions ("user", ts, action, reason, provider, surface, host, client_ip)
+     WHERE action != 'allow';
+   CREATE INDEX decisions_client_ts ON decisions (client_ip, ts, action, reason, provider, surface, host, "user")
+     WHERE action != 'allow';
    CREATE TABLE rollup_core (
      grain INTEGER NOT NULL, bucket INTEGER NOT NULL, action TEXT NOT NULL, reason TEXT NOT NULL,
-     provider TEXT NOT NULL, surface TEXT NOT NULL, n INTEGER NOT NULL,
-     PRIMARY KEY (grain, bucket, action, reason, provider, surface)
+     provider TEXT NOT NULL, surface TEXT NOT NULL, host TEXT NOT NULL, n INTEGER NOT NULL,
+     PRIMARY KEY (grain, bucket, action, reason, provider, surface, host)
    ) WITHOUT ROWID;
    CREATE TABLE rollup_who (
      grain INTEGER NOT NULL, dim TEXT NOT NULL, bucket INTEGER NOT NULL, value TEXT NOT NULL,
@@ -64,9 +73,12 @@ export function schemaVersion(db: Database.Database): number {
 export function migrate(db: Database.Database): void {
   const current = schemaVersion(db);
   if (current > SCHEMA_VERSION) {
-    throw Object.assign(new Error(`decisions.db has schema v${current}, newer than this zdr-egress (v${SCHEMA_VERSION})`), {
-      code: 'schema_too_new',
-    });
+    throw Object.assign(
+      new Error(`decisions.db has schema v${current}, newer than this zdr-egress (v${SCHEMA_VERSION})`),
+      {
+        code: 'schema_too_new',
+      },
+    );
   }
   if (current === 0) {
     // Must precede the first table: afterwards it only takes effect through a full VACUUM.

@@ -5,7 +5,16 @@
 import { ACTIONS } from '../domain/decision.js';
 import { DAY, HOUR, floorTo } from './buckets.js';
 import type { DecisionRow } from './row.js';
-import { LogSource, addCounts, zeroCounts, type ActionCounts, type GroupKey, type Grouped, type ReportFilter } from './source.js';
+import {
+  LogSource,
+  addCounts,
+  rawOnly,
+  zeroCounts,
+  type ActionCounts,
+  type GroupKey,
+  type Grouped,
+  type ReportFilter,
+} from './source.js';
 
 export type { ActionCounts, ReportFilter };
 export { ReportSourceError } from './source.js';
@@ -36,6 +45,11 @@ export interface TimelinePoint {
 export interface ReportSummary {
   readonly since: number | null;
   readonly until: number | null;
+  /**
+   * 'all': every decision in range. 'not_allowed': a user or client filter is set, and those views
+   * cover the decisions that were not allowed only (totals.allow is 0 by construction).
+   */
+  readonly scope: 'all' | 'not_allowed';
   /** Every decision in range, allowed ones included. */
   readonly total: number;
   readonly totals: ActionCounts;
@@ -95,7 +109,7 @@ class MergedReader implements ReportReader {
       ['day', false],
     ];
     // One read snapshot per log, so totals and breakdowns describe the same instant.
-    const perSource = this.sources.map((s) => s.snapshot(() => keys.map(([k, nonAllow]) => s.group(f, k, nonAllow))));
+    const perSource = this.sources.map((s) => s.snapshot(() => s.groupMany(f, keys)));
     const g = (i: number): Grouped => mergeGrouped(perSource.map((groups) => groups[i] ?? new Map()));
     const totals = zeroCounts();
     for (const [action, c] of g(0)) if (action in totals) totals[action as keyof ActionCounts] = sum(c);
@@ -103,6 +117,7 @@ class MergedReader implements ReportReader {
     return {
       since: f.since ?? null,
       until: f.until ?? null,
+      scope: rawOnly(f) ? 'not_allowed' : 'all',
       total: sum(totals),
       totals,
       byReason: breakdown(g(1), Infinity),
@@ -118,7 +133,12 @@ class MergedReader implements ReportReader {
       topOffenders: offenders.slice(0, top).map((o) => {
         const v = o.value ?? '';
         const user = v.startsWith('user:');
-        return { kind: user ? 'user' : 'client_ip', value: v.slice(user ? 5 : 3), count: o.count, byAction: o.byAction };
+        return {
+          kind: user ? 'user' : 'client_ip',
+          value: v.slice(user ? 5 : 3),
+          count: o.count,
+          byAction: o.byAction,
+        };
       }),
     };
   }
@@ -127,7 +147,8 @@ class MergedReader implements ReportReader {
     const limit = Math.max(0, Math.trunc(f.limit));
     const offset = Math.max(0, Math.trunc(f.offset ?? 0));
     const [only] = this.sources;
-    if (this.sources.length === 1 && only !== undefined) return only.snapshot(() => only.list(f, limit, offset));
+    if (this.sources.length === 1 && only !== undefined)
+      return only.snapshot(() => only.list(f, limit, offset));
     const window = Math.min(offset + limit, MAX_MERGE_WINDOW);
     const pages = this.sources.map((s) => s.snapshot(() => s.list(f, window, 0)));
     const rows = pages
@@ -175,7 +196,9 @@ function timelinePoints(grouped: Grouped, f: ReportFilter, step: number): Timeli
       for (let t = first; t < end; t += step) if (!points.has(t)) points.set(t, zeroCounts());
     }
   }
-  return [...points].sort((a, b) => a[0] - b[0]).map(([t, byAction]) => ({ t, total: sum(byAction), byAction }));
+  return [...points]
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, byAction]) => ({ t, total: sum(byAction), byAction }));
 }
 
 function sum(c: ActionCounts): number {
@@ -185,7 +208,11 @@ function sum(c: ActionCounts): number {
 /** Largest first; ties by value so output is stable. Counts non-allow decisions only. */
 function breakdown(g: Grouped, top: number): Breakdown[] {
   return [...g]
-    .map(([value, byAction]) => ({ value: value === '' ? null : value, count: byAction.block + byAction.warn + byAction.report, byAction }))
+    .map(([value, byAction]) => ({
+      value: value === '' ? null : value,
+      count: byAction.block + byAction.warn + byAction.report,
+      byAction,
+    }))
     .filter((b) => b.count > 0)
     .sort((a, b) => b.count - a.count || String(a.value).localeCompare(String(b.value)))
     .slice(0, top);

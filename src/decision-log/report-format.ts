@@ -38,7 +38,8 @@ export function summaryCsv(s: ReportSummary): string {
   const lines = [csvLine(['section', 'value', 'count', ...ACTIONS])];
   lines.push(csvLine(['totals', 'all', s.total, ...ACTIONS.map((a) => s.totals[a])]));
   const add = (section: string, entries: readonly Breakdown[]): void => {
-    for (const e of entries) lines.push(csvLine([section, e.value, e.count, ...ACTIONS.map((a) => e.byAction[a])]));
+    for (const e of entries)
+      lines.push(csvLine([section, e.value, e.count, ...ACTIONS.map((a) => e.byAction[a])]));
   };
   add('reason', s.byReason);
   add('provider', s.byProvider);
@@ -49,7 +50,8 @@ export function summaryCsv(s: ReportSummary): string {
   for (const o of s.topOffenders) {
     lines.push(csvLine([`offender_${o.kind}`, o.value, o.count, ...ACTIONS.map((a) => o.byAction[a])]));
   }
-  for (const p of s.byDay) lines.push(csvLine(['day', isoTime(p.t).slice(0, 10), p.total, ...ACTIONS.map((a) => p.byAction[a])]));
+  for (const p of s.byDay)
+    lines.push(csvLine(['day', isoTime(p.t).slice(0, 10), p.total, ...ACTIONS.map((a) => p.byAction[a])]));
   return lines.join('');
 }
 
@@ -101,6 +103,7 @@ export function summaryText(s: ReportSummary, dataDirs: readonly string[]): stri
   const parts = [
     `Decision report, ${from} to ${to} (${dataDirs.map(printable).join(', ')})\n`,
     `Decisions: ${num(s.total)}   ${ACTIONS.map((a) => `${a} ${num(s.totals[a])}`).join('   ')}\n`,
+    s.scope === 'all' ? '' : 'A user or client filter covers the decisions that were not allowed only.\n',
     breakdownTable('Blocks by reason', s.byReason, 'reason'),
     breakdownTable('Blocks by provider', s.byProvider, 'provider'),
     breakdownTable('Blocks by surface', s.bySurface, 'surface'),
@@ -120,7 +123,7 @@ export function summaryText(s: ReportSummary, dataDirs: readonly string[]): stri
     ),
     dayChart(s.byDay),
   ];
-  return parts.join('\n');
+  return parts.filter((p) => p !== '').join('\n');
 }
 
 export function decisionsText(page: DecisionPage, offset: number): string {
@@ -133,7 +136,11 @@ export function decisionsText(page: DecisionPage, offset: number): string {
     r.id,
   ]);
   const shown = page.rows.length === 0 ? 'none' : `${offset + 1}-${offset + page.rows.length}`;
-  return table(`Decisions ${shown} of ${num(page.total)} (newest first, UTC)`, ['time', 'action', 'reason', 'request', 'who', 'id'], rows);
+  return table(
+    `Decisions ${shown} of ${num(page.total)} (newest first, UTC)`,
+    ['time', 'action', 'reason', 'request', 'who', 'id'],
+    rows,
+  );
 }
 
 export function whyText(r: DecisionRow, texts: { explanation: string; remedy: string }): string {
@@ -145,8 +152,18 @@ export function whyText(r: DecisionRow, texts: { explanation: string; remedy: st
     ['Request', p(`${r.method} ${r.host}${r.port !== null && r.port !== 443 ? `:${r.port}` : ''}${r.path}`)],
     ['Client', p(`${r.client_ip}${r.user !== null ? ` (user ${r.user})` : ''}`)],
     ['Provider', p(r.provider === null ? 'none' : `${r.provider} (${r.surface ?? 'unknown'} surface)`)],
-    ['Credential', p(r.credential_kind === null ? 'none' : `${r.credential_kind}, fingerprint ${r.credential_fp ?? 'unknown'}`)],
-    ['Result', `status ${r.status ?? '-'}, ${num(r.bytes_up ?? 0)} B up, ${num(r.bytes_down ?? 0)} B down, ${num(r.duration_ms ?? 0)} ms`],
+    [
+      'Credential',
+      p(
+        r.credential_kind === null
+          ? 'none'
+          : `${r.credential_kind}, fingerprint ${r.credential_fp ?? 'unknown'}`,
+      ),
+    ],
+    [
+      'Result',
+      `status ${r.status ?? '-'}, ${num(r.bytes_up ?? 0)} B up, ${num(r.bytes_down ?? 0)} B down, ${num(r.duration_ms ?? 0)} ms`,
+    ],
     ['Policy', `version ${p(r.policy_version ?? 'unknown')}`],
     ['Why', p(texts.explanation)],
   ];

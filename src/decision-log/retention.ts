@@ -22,7 +22,11 @@ export interface PruneResult {
 }
 
 /** Runs to completion; `pause` lets the caller interleave other work (setImmediate in production). */
-export async function prune(store: DecisionStore, cutoff: number, pause: () => Promise<void>): Promise<PruneResult> {
+export async function prune(
+  store: DecisionStore,
+  cutoff: number,
+  pause: () => Promise<void>,
+): Promise<PruneResult> {
   let rows = 0;
   for (;;) {
     const n = store.pruneRows(cutoff, PRUNE_ROWS_PER_STATEMENT);

@@ -15,7 +15,6 @@ export const DB_FILE = 'decisions.db';
 const BUSY_TIMEOUT_MS = 100;
 
 const WHO_DIMS: readonly (readonly [string, string])[] = [
-  ['host', 'host'],
   ['client_ip', 'client_ip'],
   ['offender', `CASE WHEN "user" IS NOT NULL THEN 'user:' || "user" ELSE 'ip:' || client_ip END`],
 ];
@@ -28,7 +27,9 @@ export class DecisionStore {
 
   private constructor(private readonly db: Database.Database) {
     const cols = COLUMNS.map((c) => `"${c}"`).join(', ');
-    this.insertRow = db.prepare(`INSERT OR IGNORE INTO decisions (${cols}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+    this.insertRow = db.prepare(
+      `INSERT OR IGNORE INTO decisions (${cols}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+    );
     this.maxRowid = db.prepare('SELECT coalesce(max(rowid), 0) FROM decisions').pluck();
     // Rollups are computed in SQL from the rows this transaction just inserted (rowid > before):
     // one statement per table and grain instead of thousands of single-row upserts from JS.
@@ -36,10 +37,10 @@ export class DecisionStore {
     for (const g of [HOUR, DAY]) {
       this.rollups.push(
         db.prepare(
-          `INSERT INTO rollup_core (grain, bucket, action, reason, provider, surface, n)
+          `INSERT INTO rollup_core (grain, bucket, action, reason, provider, surface, host, n)
            SELECT ${g}, (ts / ${g}) * ${g} AS b, action, reason, coalesce(provider, '') AS p, coalesce(surface, '') AS s,
-             count(*)
-           FROM decisions WHERE rowid > ? GROUP BY b, action, reason, p, s
+             host, count(*)
+           FROM decisions WHERE rowid > ? GROUP BY b, action, reason, p, s, host
            ON CONFLICT DO UPDATE SET n = n + excluded.n`,
         ),
       );
@@ -103,16 +104,22 @@ export class DecisionStore {
   /** Deletes up to `limit` of the oldest rows older than `cutoff`; returns how many. */
   pruneRows(cutoff: number, limit: number): number {
     return this.db
-      .prepare('DELETE FROM decisions WHERE rowid IN (SELECT rowid FROM decisions WHERE ts < ? ORDER BY ts LIMIT ?)')
+      .prepare(
+        'DELETE FROM decisions WHERE rowid IN (SELECT rowid FROM decisions WHERE ts < ? ORDER BY ts LIMIT ?)',
+      )
       .run(cutoff, limit).changes;
   }
 
   /** Rollup buckets that start before `cutoff` (a day boundary, so no bucket straddles it). */
   pruneRollups(cutoff: number): number {
-    let n = this.db.prepare('DELETE FROM rollup_core WHERE grain IN (?, ?) AND bucket < ?').run(HOUR, DAY, cutoff).changes;
+    let n = this.db
+      .prepare('DELETE FROM rollup_core WHERE grain IN (?, ?) AND bucket < ?')
+      .run(HOUR, DAY, cutoff).changes;
     for (const g of [HOUR, DAY]) {
       for (const [dim] of WHO_DIMS) {
-        n += this.db.prepare('DELETE FROM rollup_who WHERE grain = ? AND dim = ? AND bucket < ?').run(g, dim, cutoff).changes;
+        n += this.db
+          .prepare('DELETE FROM rollup_who WHERE grain = ? AND dim = ? AND bucket < ?')
+          .run(g, dim, cutoff).changes;
       }
     }
     return n;

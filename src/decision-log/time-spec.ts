@@ -6,7 +6,9 @@ const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 
 export class TimeSpecError extends Error {
   readonly code = 'invalid_time';
   constructor(what: string) {
-    super(`invalid time ${JSON.stringify(what.slice(0, 40))}: use a duration (30m, 24h, 7d, 2w), an ISO date or 'now'`);
+    super(
+      `invalid time ${JSON.stringify(what.slice(0, 40))}: use a duration (30m, 24h, 7d, 2w), an ISO date or 'now'`,
+    );
     this.name = 'TimeSpecError';
   }
 }

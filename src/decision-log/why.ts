@@ -8,7 +8,10 @@ import type { DecisionRow } from './row.js';
 
 export function explainRow(row: DecisionRow): Texts {
   if (!isReasonCode(row.reason)) {
-    return { explanation: `Reason code ${row.reason} is not known to this version of zdr-egress.`, remedy: '' };
+    return {
+      explanation: `Reason code ${row.reason} is not known to this version of zdr-egress.`,
+      remedy: '',
+    };
   }
   return reasonTexts(row.reason, { provider: row.provider ?? '', subject: subjectOf(row.reason, row) });
 }

@@ -148,18 +148,20 @@ export function reasonTexts(reason: ReasonCode, c: TextContext): Texts {
     case 'egress_denied':
       return {
         explanation:
-          'The destination resolves to a private, loopback or cloud-metadata address, which the proxy does not reach on anyone\'s behalf.',
-        remedy: 'Use the public address of the service; administrators can allow-list a private range with egress_allow.',
+          "The destination resolves to a private, loopback or cloud-metadata address, which the proxy does not reach on anyone's behalf.",
+        remedy:
+          'Use the public address of the service; administrators can allow-list a private range with egress_allow.',
       };
     case 'client_not_allowed':
       return {
-        explanation: 'This device\'s address is not in the ranges allowed to use the proxy.',
+        explanation: "This device's address is not in the ranges allowed to use the proxy.",
         remedy: 'Connect from the company network or VPN; administrators set the ranges with client_allow.',
       };
     case 'auth_required':
       return {
         explanation: 'The proxy needs you to sign in before it forwards anything.',
-        remedy: 'Configure the proxy user name and password IT gave you in your client or system proxy settings.',
+        remedy:
+          'Configure the proxy user name and password IT gave you in your client or system proxy settings.',
       };
     default: {
       const unreachable: never = reason;

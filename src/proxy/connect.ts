@@ -3,7 +3,7 @@
 // that neither an IP literal, a trailing dot nor a different SNI lets an AI host leave through a
 // raw tunnel.
 
-import { randomUUID } from 'node:crypto';
+import { newDecisionId } from './ids.js';
 import type { IncomingMessage } from 'node:http';
 import type net from 'node:net';
 import type { Decision } from '../domain/decision.js';
@@ -222,7 +222,7 @@ function refuse(socket: net.Socket, decision: Decision, status: number, meta: Co
 }
 
 function record(decision: Decision, meta: ConnectMeta, status: number): string {
-  const id = randomUUID();
+  const id = newDecisionId();
   publishDecision({
     id,
     ts: Date.now(),

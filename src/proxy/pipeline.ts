@@ -5,7 +5,7 @@
 //   4 publish   one DecisionRecord of allow-listed metadata when the exchange ends
 // Any exception before the response starts blocks the request with `internal_error` (fail closed).
 
-import { randomUUID } from 'node:crypto';
+import { newDecisionId } from './ids.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Readable } from 'node:stream';
@@ -79,9 +79,10 @@ export function createPipeline(deps: PipelineDeps) {
     }
     const target = req.url ?? '/';
     testLeak.headers(req.headers);
+    const ts = Date.now();
     const ex: Exchange = {
-      id: randomUUID(),
-      ts: Date.now(),
+      id: newDecisionId(ts),
+      ts,
       conn,
       method: req.method ?? 'GET',
       path: testLeak.recordPath(target, pathOf(target)),

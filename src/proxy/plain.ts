@@ -1,7 +1,7 @@
 // Plain-HTTP requests to hosts the policy does not name: forwarded as they are, streaming, like a
 // raw tunnel (no decision, nothing inspected); recorded as a tunnel event.
 
-import { randomUUID } from 'node:crypto';
+import { newDecisionId } from './ids.js';
 import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Agent, Dispatcher } from 'undici';
@@ -23,7 +23,7 @@ export async function forwardPlain(
   res: http.ServerResponse,
   t: PlainTarget,
 ): Promise<void> {
-  const id = randomUUID();
+  const id = newDecisionId();
   const ts = Date.now();
   let bytesDown = 0;
   const abortController = new AbortController();

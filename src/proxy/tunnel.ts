@@ -2,7 +2,7 @@
 // The upstream connection is opened while the ClientHello is still being peeked, so a raw tunnel
 // pays no extra round trip for the check.
 
-import { randomUUID } from 'node:crypto';
+import { newDecisionId } from './ids.js';
 import net from 'node:net';
 import { publishTunnel } from './events.js';
 import type { EgressGuard } from './egress-guard.js';
@@ -43,7 +43,7 @@ export function openTunnel(
   dest: { address: string; port: number },
   onClose: () => void,
 ): PendingTunnel {
-  const id = randomUUID();
+  const id = newDecisionId();
   const ts = Date.now();
   const upstream = net.connect({ host: dest.address, port: dest.port });
   upstream.setNoDelay(true);

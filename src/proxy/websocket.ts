@@ -2,7 +2,7 @@
 // at the upgrade request, like any other request; once allowed, frames are piped both ways
 // untouched (they are content; nothing inspects or keeps them).
 
-import { randomUUID } from 'node:crypto';
+import { newDecisionId } from './ids.js';
 import type { IncomingMessage } from 'node:http';
 import type net from 'node:net';
 import { upgrade, type Agent, type Dispatcher } from 'undici';
@@ -33,7 +33,7 @@ export function createWebSocketBridge(deps: {
     head: Buffer,
     ctx: ConnContext,
   ): Promise<void> {
-    const id = randomUUID();
+    const id = newDecisionId();
     const ts = Date.now();
     const target = req.url ?? '/';
     const q = target.indexOf('?');

@@ -14,10 +14,17 @@ export function buildDecisionLog(): string {
   const dir = path.join(ROOT, 'test-artifacts', `decision-log-build-${process.pid}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const entries = ['log.ts', 'writer-worker.ts', 'queries.ts'].map((f) => path.join(ROOT, 'src', 'decision-log', f));
+  const entries = ['log.ts', 'writer-worker.ts', 'queries.ts', 'report-client.ts', 'report-worker.ts'].map(
+    (f) => path.join(ROOT, 'src', 'decision-log', f),
+  );
   const config = {
     extends: path.join(ROOT, 'tsconfig.json'),
-    compilerOptions: { rootDir: path.join(ROOT, 'src'), outDir: path.join(dir, 'out'), noEmit: false, sourceMap: false },
+    compilerOptions: {
+      rootDir: path.join(ROOT, 'src'),
+      outDir: path.join(dir, 'out'),
+      noEmit: false,
+      sourceMap: false,
+    },
     files: entries,
     include: [],
   };
@@ -28,7 +35,9 @@ export function buildDecisionLog(): string {
   } catch (err) {
     // tsc still emits when an unrelated file has type errors; only errors in our files count.
     const output = String((err as { stdout?: Buffer }).stdout ?? '');
-    const ours = output.split('\n').filter((l) => l.includes('src/decision-log/') || l.includes('src/domain/'));
+    const ours = output
+      .split('\n')
+      .filter((l) => l.includes('src/decision-log/') || l.includes('src/domain/'));
     if (ours.length > 0) throw new Error(`decision-log does not compile:\n${ours.join('\n')}`);
   }
   return path.join(dir, 'out', 'decision-log');

@@ -23,7 +23,12 @@ interface Progress {
 function runAndKill(dataDir: string, writer: 'thread' | 'inline', minWritten: number): Promise<Progress> {
   const child = spawn(
     process.execPath,
-    [path.join(import.meta.dirname, 'crash-child.mjs'), pathToFileURL(path.join(out, 'log.js')).href, dataDir, writer],
+    [
+      path.join(import.meta.dirname, 'crash-child.mjs'),
+      pathToFileURL(path.join(out, 'log.js')).href,
+      dataDir,
+      writer,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let buffer = '';
@@ -39,7 +44,8 @@ function runAndKill(dataDir: string, writer: 'thread' | 'inline', minWritten: nu
       if (last !== null && last.written >= minWritten && !child.killed) child.kill('SIGKILL');
     });
     child.on('exit', (_code, signal) => {
-      if (signal !== 'SIGKILL' || last === null) reject(new Error(`child ended without being killed: ${stderr}`));
+      if (signal !== 'SIGKILL' || last === null)
+        reject(new Error(`child ended without being killed: ${stderr}`));
       else resolve(last);
     });
   });
@@ -64,7 +70,10 @@ describe('decision log crash safety', () => {
           const maxId = db.prepare('SELECT max(id) FROM decisions').pluck().get() as string;
           expect(maxId).toBe(`c-${String(survivors - 1).padStart(9, '0')}`);
           // Rollups commit in the same transaction as their rows.
-          const rolled = db.prepare('SELECT sum(n) FROM rollup_core WHERE grain = 3600000').pluck().get() as number;
+          const rolled = db
+            .prepare('SELECT sum(n) FROM rollup_core WHERE grain = 3600000')
+            .pluck()
+            .get() as number;
           expect(rolled).toBe(survivors);
           process.stdout.write(
             `crash (${writer}): child reported ${last.written} written of ${last.appended} appended; ${survivors} survived\n`,

@@ -6,18 +6,23 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as LogModule from '../../../src/decision-log/log.js';
 import type * as QueriesModule from '../../../src/decision-log/queries.js';
+import type * as ClientModule from '../../../src/decision-log/report-client.js';
 import { record } from '../../unit/decision-log/records.js';
 import { buildDecisionLog, removeBuild } from './build.js';
 
 let out: string;
 let logModule: typeof LogModule;
 let queries: typeof QueriesModule;
+let clientModule: typeof ClientModule;
 const cleanups: (() => void)[] = [];
 
 beforeAll(async () => {
   out = buildDecisionLog();
   logModule = (await import(pathToFileURL(path.join(out, 'log.js')).href)) as typeof LogModule;
   queries = (await import(pathToFileURL(path.join(out, 'queries.js')).href)) as typeof QueriesModule;
+  clientModule = (await import(
+    pathToFileURL(path.join(out, 'report-client.js')).href
+  )) as typeof ClientModule;
 }, 120_000);
 afterAll(() => removeBuild(out));
 afterEach(() => {
@@ -70,7 +75,9 @@ describe('decision log with its writer thread (compiled)', () => {
     other.exec('BEGIN EXCLUSIVE');
     try {
       for (let i = 0; i < 50; i++) expect(() => log.append(record())).not.toThrow();
-      await vi.waitFor(() => expect(log.health()).toMatchObject({ writable: false, lastErrorCode: 'SQLITE_BUSY' }));
+      await vi.waitFor(() =>
+        expect(log.health()).toMatchObject({ writable: false, lastErrorCode: 'SQLITE_BUSY' }),
+      );
       expect(log.health().dropped).toBe(0);
     } finally {
       other.exec('COMMIT');
@@ -83,11 +90,39 @@ describe('decision log with its writer thread (compiled)', () => {
     const parent = tempDir();
     fs.writeFileSync(path.join(parent, 'file'), '');
     const problems: unknown[] = [];
-    const log = logModule.openDecisionLog({ dataDir: path.join(parent, 'file', 'data'), onProblem: (p) => problems.push(p) });
+    const log = logModule.openDecisionLog({
+      dataDir: path.join(parent, 'file', 'data'),
+      onProblem: (p) => problems.push(p),
+    });
     cleanups.push(() => log.close());
     log.append(record());
     log.flush();
     expect(log.health()).toMatchObject({ writable: false, dropped: 1 });
     await vi.waitFor(() => expect(problems).toEqual([{ kind: 'write_failed', code: 'ENOTDIR', count: 1 }]));
+  });
+});
+
+describe('report client with its query thread (compiled)', () => {
+  it('answers summaries, pages and ids from the thread, and rejects with a code when there is no log', async () => {
+    const dir = tempDir();
+    const log = logModule.openDecisionLog({ dataDir: dir });
+    const r = record({ user: 'alice' });
+    log.append(r);
+    for (let i = 0; i < 9; i++) log.append(record({ action: 'allow', reason: 'allowed' }));
+    log.close();
+    const client = clientModule.openReportClient([dir]);
+    cleanups.push(() => client.close());
+    const [summary, page, row] = await Promise.all([
+      client.summary({}),
+      client.decisions({ limit: 3 }),
+      client.byId(r.id),
+    ]);
+    expect(summary.totals).toEqual({ allow: 9, block: 1, report: 0, warn: 0 });
+    expect(page.total).toBe(10);
+    expect(page.rows).toHaveLength(3);
+    expect(row?.user).toBe('alice');
+    const missing = clientModule.openReportClient([path.join(dir, 'nowhere')]);
+    cleanups.push(() => missing.close());
+    await expect(missing.summary({})).rejects.toMatchObject({ code: 'no_decision_log' });
   });
 });

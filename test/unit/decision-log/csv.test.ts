@@ -24,7 +24,12 @@ describe('csv', () => {
 
   it('round-trips attacker-controlled text through a strict reader', () => {
     const nasty = ['<script>alert(1)</script>', 'x"y', 'a,b,c', 'multi\r\nline', '\t=cmd', 'ünïcødé'];
-    const rows = parseCsv(toCsv(['host'], nasty.map((n) => [n])));
+    const rows = parseCsv(
+      toCsv(
+        ['host'],
+        nasty.map((n) => [n]),
+      ),
+    );
     expect(rows[0]).toEqual(['host']);
     expect(rows.slice(1).map((r) => r[0])).toEqual(nasty.map((n) => (/^[=+\-@\t\r]/.test(n) ? `'${n}` : n)));
     expect(rows.every((r) => r.length === 1)).toBe(true);

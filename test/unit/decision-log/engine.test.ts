@@ -42,7 +42,12 @@ describe('WriteEngine', () => {
     (store as unknown as DecisionStore).setMaxPageCount(1); // below the current size: nothing more fits
     engine.submit(rows(2_000, { path: '/' + 'x'.repeat(1_000) }));
     expect(() => engine.drain()).not.toThrow();
-    expect(engine.state()).toMatchObject({ writable: false, lost: 2_000, pending: 0, lastErrorCode: 'SQLITE_FULL' });
+    expect(engine.state()).toMatchObject({
+      writable: false,
+      lost: 2_000,
+      pending: 0,
+      lastErrorCode: 'SQLITE_FULL',
+    });
     expect(losses).toEqual([['SQLITE_FULL', 2_000]]);
     (store as unknown as DecisionStore).setMaxPageCount(1_000_000);
     engine.submit(rows(1));

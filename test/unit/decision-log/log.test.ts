@@ -73,7 +73,13 @@ describe('openDecisionLog', () => {
     for (let i = 0; i < 5; i++) log.append(record());
     expect(log.health().queued).toBe(5);
     log.flush();
-    expect(log.health()).toMatchObject({ written: 5, queued: 0, dropped: 0, writable: true, lastErrorCode: null });
+    expect(log.health()).toMatchObject({
+      written: 5,
+      queued: 0,
+      dropped: 0,
+      writable: true,
+      lastErrorCode: null,
+    });
     expect(countRows(dir)).toBe(5);
   });
 
@@ -119,7 +125,8 @@ describe('a decision log that cannot be written', () => {
     fs.writeFileSync(file, '');
     const problems: Problem[] = [];
     const log = open(path.join(file, 'data'), { onProblem: (p) => problems.push(p) });
-    for (let i = 0; i < 4; i++) expect(() => log.append(record({ host: 'secret-host.example' }))).not.toThrow();
+    for (let i = 0; i < 4; i++)
+      expect(() => log.append(record({ host: 'secret-host.example' }))).not.toThrow();
     expect(() => log.flush()).not.toThrow();
     expect(log.health()).toMatchObject({ writable: false, dropped: 4, queued: 0, lastErrorCode: 'ENOTDIR' });
     log.append(record());
@@ -161,7 +168,12 @@ describe('a decision log that cannot be written', () => {
     other.exec('BEGIN EXCLUSIVE');
     for (let i = 0; i < 3; i++) log.append(record());
     expect(() => log.flush()).not.toThrow();
-    expect(log.health()).toMatchObject({ writable: false, queued: 3, dropped: 0, lastErrorCode: 'SQLITE_BUSY' });
+    expect(log.health()).toMatchObject({
+      writable: false,
+      queued: 3,
+      dropped: 0,
+      lastErrorCode: 'SQLITE_BUSY',
+    });
     other.exec('COMMIT');
     await vi.waitFor(() => expect(log.health()).toMatchObject({ writable: true, written: 4, queued: 0 }));
   });

@@ -24,7 +24,7 @@ const IPS = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
 /** Small deterministic PRNG so the seeded log is the same on every run. */
 function prng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
@@ -55,7 +55,8 @@ function writeLog(dir: string, records: readonly DecisionRecord[]): void {
   const store = DecisionStore.open(dir);
   try {
     // Uneven batches: rollups must add up across transactions.
-    for (let i = 0; i < records.length; i += 137) store.insert(records.slice(i, i + 137).map((x) => toRow(x) as RowTuple));
+    for (let i = 0; i < records.length; i += 137)
+      store.insert(records.slice(i, i + 137).map((x) => toRow(x) as RowTuple));
   } finally {
     store.close();
   }
@@ -70,12 +71,18 @@ function matches(r: DecisionRecord, f: ReportFilter): boolean {
     (f.provider === undefined || (r.provider ?? '') === f.provider) &&
     (f.host === undefined || r.host === f.host) &&
     (f.user === undefined || r.user === f.user) &&
-    (f.clientIp === undefined || r.clientIp === f.clientIp)
+    (f.clientIp === undefined || r.clientIp === f.clientIp) &&
+    // Per-person views cover the decisions that were not allowed.
+    (f.user === undefined && f.clientIp === undefined ? true : r.action !== 'allow')
   );
 }
 
 type Counts = Record<Action, number>;
-function tally(records: readonly DecisionRecord[], key: (r: DecisionRecord) => string | null, nonAllow: boolean): Map<string | null, Counts> {
+function tally(
+  records: readonly DecisionRecord[],
+  key: (r: DecisionRecord) => string | null,
+  nonAllow: boolean,
+): Map<string | null, Counts> {
   const out = new Map<string | null, Counts>();
   for (const r of records) {
     if (nonAllow && r.action === 'allow') continue;
@@ -150,10 +157,16 @@ describe('ReportReader over one log', () => {
         const users = tally(hit, (r) => r.user, true);
         users.delete(null);
         expect(asMap(s.byUser)).toEqual(users);
-        const offenders = tally(hit, (r) => (r.user !== null ? `user:${r.user}` : `client_ip:${r.clientIp}`), true);
+        const offenders = tally(
+          hit,
+          (r) => (r.user !== null ? `user:${r.user}` : `client_ip:${r.clientIp}`),
+          true,
+        );
         expect(new Map(s.topOffenders.map((o) => [`${o.kind}:${o.value}`, o.byAction]))).toEqual(offenders);
         const days = tally(hit, (r) => String(floorTo(r.ts, DAY)), false);
-        expect(new Map(s.byDay.filter((p) => p.total > 0).map((p) => [String(p.t), p.byAction]))).toEqual(days);
+        expect(new Map(s.byDay.filter((p) => p.total > 0).map((p) => [String(p.t), p.byAction]))).toEqual(
+          days,
+        );
       }),
       { numRuns: 150 },
     );
@@ -163,12 +176,17 @@ describe('ReportReader over one log', () => {
   it('pages newest first through exactly the matching decisions, for any filter', () => {
     const order = records.map((r, i) => ({ r, i })).sort((a, b) => b.r.ts - a.r.ts || b.i - a.i);
     fc.assert(
-      fc.property(filterArb, fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 400 }), (f, limit, offset) => {
-        const expected = order.filter(({ r }) => matches(r, f)).map(({ r }) => r.id);
-        const page = reader.decisions({ ...f, limit, offset });
-        expect(page.total).toBe(expected.length);
-        expect(page.rows.map((r) => r.id)).toEqual(expected.slice(offset, offset + limit));
-      }),
+      fc.property(
+        filterArb,
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 0, max: 400 }),
+        (f, limit, offset) => {
+          const expected = order.filter(({ r }) => matches(r, f)).map(({ r }) => r.id);
+          const page = reader.decisions({ ...f, limit, offset });
+          expect(page.total).toBe(expected.length);
+          expect(page.rows.map((r) => r.id)).toEqual(expected.slice(offset, offset + limit));
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -177,7 +195,9 @@ describe('ReportReader over one log', () => {
     const since = BASE;
     const until = BASE + 6 * HOUR;
     const points = reader.timeline({ since, until }, 'hour');
-    expect(points.map((p) => p.t)).toEqual(Array.from({ length: 7 }, (_, i) => floorTo(BASE, HOUR) + i * HOUR));
+    expect(points.map((p) => p.t)).toEqual(
+      Array.from({ length: 7 }, (_, i) => floorTo(BASE, HOUR) + i * HOUR),
+    );
     const expected = records.filter((r) => r.ts >= since && r.ts < until).length;
     expect(points.reduce((s, p) => s + p.total, 0)).toBe(expected);
   });
@@ -210,6 +230,26 @@ describe('ReportReader over one log', () => {
   });
 });
 
+describe('DecisionStore.rebuildRollups', () => {
+  it('recomputes the same rollups from the rows', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zdr-dlog-r-'));
+    try {
+      writeLog(dir, seedRecords(500, 3));
+      const before = openReportReader([dir]);
+      const expected = before.summary({ since: BASE + HOUR / 3 }, { top: 100 });
+      before.close();
+      const store = DecisionStore.open(dir);
+      store.rebuildRollups();
+      store.close();
+      const after = openReportReader([dir]);
+      expect(after.summary({ since: BASE + HOUR / 3 }, { top: 100 })).toEqual(expected);
+      after.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('ReportReader over several logs', () => {
   it('merges counts and pages across data directories', () => {
     const a = fs.mkdtempSync(path.join(os.tmpdir(), 'zdr-dlog-a-'));
@@ -223,7 +263,9 @@ describe('ReportReader over several logs', () => {
       try {
         const all = [...ra, ...rb];
         expect(reader.summary({}).total).toBe(700);
-        expect(reader.summary({ action: 'block' }).totals.block).toBe(all.filter((r) => r.action === 'block').length);
+        expect(reader.summary({ action: 'block' }).totals.block).toBe(
+          all.filter((r) => r.action === 'block').length,
+        );
         const page = reader.decisions({ limit: 25, offset: 50 });
         const expected = [...all].sort((x, y) => y.ts - x.ts || (x.id < y.id ? 1 : -1)).slice(50, 75);
         expect(page.total).toBe(700);

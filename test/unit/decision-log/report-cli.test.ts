@@ -23,7 +23,11 @@ function run(...args: string[]): void {
   err = '';
   process.exitCode = undefined;
   const program = new Command('zdr-egress').exitOverride();
-  registerReportCommands(program, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), now: () => NOW });
+  registerReportCommands(program, {
+    stdout: (t) => void (out += t),
+    stderr: (t) => void (err += t),
+    now: () => NOW,
+  });
   program.parse(['node', 'zdr-egress', ...args]);
 }
 
@@ -31,7 +35,14 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zdr-report-'));
   seedLog(dir, [
     record({ id: 'blk-1', ts: NOW - 2 * HOUR, user: 'alice' }),
-    record({ id: 'blk-2', ts: NOW - 3 * HOUR, user: 'alice', reason: 'unapproved_credential', host: 'api.openai.com', surface: 'api' }),
+    record({
+      id: 'blk-2',
+      ts: NOW - 3 * HOUR,
+      user: 'alice',
+      reason: 'unapproved_credential',
+      host: 'api.openai.com',
+      surface: 'api',
+    }),
     record({ id: 'evil-1', ts: NOW - HOUR, host: EVIL_HOST, path: EVIL_PATH, clientIp: '10.9.9.9' }),
     record({ id: 'ok-1', ts: NOW - HOUR, action: 'allow', host: 'api.openai.com' }),
     record({ id: 'old-1', ts: NOW - 72 * HOUR }),
@@ -87,11 +98,26 @@ describe('zdr-egress report', () => {
     expect(evil[header.indexOf('host')]).toBe(EVIL_HOST);
     expect(evil[header.indexOf('path')]).toBe(EVIL_PATH);
     expect(rows.every((r) => r.length === header.length)).toBe(true);
-    expect(rows.slice(1).map((r) => r[0])).toEqual(['ok-1', 'evil-1', 'blk-1', 'blk-2', 'old-1']) // same ts: later write first;
+    expect(rows.slice(1).map((r) => r[0])).toEqual(['ok-1', 'evil-1', 'blk-1', 'blk-2', 'old-1']); // same ts: later write first;
   });
 
   it('filters and pages the decision list', () => {
-    run('report', '--data', dir, '--decisions', '--since', 'all', '--user', 'alice', '--limit', '1', '--offset', '1', '--format', 'json');
+    run(
+      'report',
+      '--data',
+      dir,
+      '--decisions',
+      '--since',
+      'all',
+      '--user',
+      'alice',
+      '--limit',
+      '1',
+      '--offset',
+      '1',
+      '--format',
+      'json',
+    );
     const page = JSON.parse(out) as { rows: { id: string }[]; total: number };
     expect(page.total).toBe(2);
     expect(page.rows.map((r) => r.id)).toEqual(['blk-2']);
@@ -142,7 +168,11 @@ describe('zdr-egress why', () => {
 
   it('prints JSON with --json', () => {
     run('why', 'blk-2', '--data', dir, '--json');
-    const j = JSON.parse(out) as { decision: { id: string; reason: string }; explanation: string; remedy: string };
+    const j = JSON.parse(out) as {
+      decision: { id: string; reason: string };
+      explanation: string;
+      remedy: string;
+    };
     expect(j.decision).toMatchObject({ id: 'blk-2', reason: 'unapproved_credential' });
     expect(j.explanation).toContain('not on the list of ZDR-approved credentials');
   });

@@ -15,7 +15,12 @@ describe('toRow', () => {
   });
 
   it('leaves out any field that is not on the allow-list, even when the object carries it', () => {
-    const smuggled = { ...record(), body: 'SECRET-PROMPT', authorization: 'Bearer sk-SECRET', query: 'q=SECRET' };
+    const smuggled = {
+      ...record(),
+      body: 'SECRET-PROMPT',
+      authorization: 'Bearer sk-SECRET',
+      query: 'q=SECRET',
+    };
     const row = toRow(smuggled as DecisionRecord);
     expect(JSON.stringify(row)).not.toContain('SECRET');
   });

@@ -19,7 +19,12 @@ describe('parseTimeSpec', () => {
     expect(parseTimeSpec(spec, NOW)).toBe(expected);
   });
 
-  it.each(['yesterday', '24', '5y', '2025-13-45', '', '-1d'])('rejects %j with a message naming the accepted forms', (spec) => {
-    expect(() => parseTimeSpec(spec, NOW)).toThrow(/use a duration \(30m, 24h, 7d, 2w\), an ISO date or 'now'/);
-  });
+  it.each(['yesterday', '24', '5y', '2025-13-45', '', '-1d'])(
+    'rejects %j with a message naming the accepted forms',
+    (spec) => {
+      expect(() => parseTimeSpec(spec, NOW)).toThrow(
+        /use a duration \(30m, 24h, 7d, 2w\), an ISO date or 'now'/,
+      );
+    },
+  );
 });
