@@ -9,7 +9,9 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export function readBody(bytes: Uint8Array): BodyFacts | null {
   let json: unknown;
   try {
-    json = JSON.parse(decoder.decode(bytes));
+    const text = decoder.decode(bytes);
+    if (!plainShape(text)) return null;
+    json = JSON.parse(text);
   } catch {
     return null;
   }
@@ -47,4 +49,57 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && v !== false && !(Array.isArray(v) && v.length === 0);
+}
+
+/** Deeper than this is refused unparsed: Python's json gives up near 1,000, and V8 takes seconds on millions. */
+const MAX_DEPTH = 512;
+
+/**
+ * One linear pass over the text: false when it nests deeper than MAX_DEPTH or an object repeats a
+ * key. JSON.parse keeps the last of two equal keys and another parser may keep the first, so a
+ * repeated key could show the policy one value and the provider another.
+ */
+function plainShape(text: string): boolean {
+  const stack: (Set<string> | null)[] = []; // a Set per open object, null per open array
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      let escaped = false;
+      while (j < text.length && text.charCodeAt(j) !== 0x22) {
+        if (text.charCodeAt(j) === 0x5c) {
+          escaped = true;
+          j++;
+        }
+        j++;
+      }
+      const top = stack[stack.length - 1];
+      if (expectKey && top instanceof Set) {
+        const raw = text.slice(i + 1, j);
+        let key = raw;
+        if (escaped) {
+          try {
+            key = JSON.parse(`"${raw}"`) as string;
+          } catch {
+            return false;
+          }
+        }
+        if (top.has(key)) return false;
+        top.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (stack.length >= MAX_DEPTH) return false;
+      stack.push(c === 0x7b ? new Set() : null);
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      expectKey = stack[stack.length - 1] instanceof Set;
+    }
+  }
+  return true;
 }

@@ -6,6 +6,7 @@ import { domainToASCII } from 'node:url';
 
 // Characters a DNS name or IP literal may carry before IDNA; anything else (/, @, %, spaces) is refused.
 const HOST_CHARS = /^[\p{L}\p{N}\p{M}._:\-[\]]+$/u;
+const CANONICAL = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/;
 
 /**
  * Canonical form of a host: lower case, no trailing dot, IDNA A-label (punycode), IPv4 in
@@ -16,11 +17,14 @@ export function normalizeHost(raw: string): string | null {
   if (raw.length === 0 || raw.length > 255 || !HOST_CHARS.test(raw)) return null;
   if (raw.startsWith('[') || raw.includes(':')) return normalizeIpv6(raw);
   const trimmed = raw.endsWith('.') ? raw.slice(0, -1) : raw;
-  if (trimmed.length === 0 || trimmed.includes('..')) return null;
+  // One trailing dot is the root; any other empty label (`a..`, `.a`, `a..b`) is not a host.
+  if (trimmed.length === 0 || trimmed.startsWith('.') || trimmed.endsWith('.') || trimmed.includes('..'))
+    return null;
   // WHATWG host parsing: lower-cases, applies IDNA, and canonicalises every IPv4 spelling
   // (`127.1`, `0x7f.0.0.1`, `1.2.3.04`); it returns '' for invalid forms such as `256.1.1.1`.
   const ascii = domainToASCII(trimmed);
-  return ascii === '' ? null : ascii;
+  // IDNA mapping can still yield symbols or empty labels (U+2474 maps to "(1)"): only LDH labels pass.
+  return CANONICAL.test(ascii) ? ascii : null;
 }
 
 function normalizeIpv6(raw: string): string | null {

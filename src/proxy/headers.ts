@@ -15,6 +15,26 @@ export function tooManyHeaders(rawHeaders: readonly string[]): boolean {
   return rawHeaders.length > 2 * MAX_REQUEST_HEADERS;
 }
 
+/**
+ * Requests llhttp accepts but the proxy cannot forward faithfully: 431 past the header count;
+ * 501 for a transfer coding besides chunked (RFC 9112 §6.1): `gzip, chunked` would otherwise reach
+ * upstream as plain bytes once the hop-by-hop header is stripped. Null when the framing is fine.
+ */
+export function framingProblem(
+  rawHeaders: readonly string[],
+  transferEncoding: string | string[] | undefined,
+): 431 | 501 | null {
+  if (tooManyHeaders(rawHeaders)) return 431;
+  if (typeof transferEncoding === 'string' && transferEncoding.split(',').length > 1) return 501;
+  return null;
+}
+
+export function framingResponse(status: 431 | 501): string {
+  return status === 431
+    ? TOO_MANY_HEADERS_BODY
+    : 'zdr-egress: only the chunked transfer coding is supported.\n';
+}
+
 export const TOO_MANY_HEADERS_BODY = `zdr-egress: more than ${MAX_REQUEST_HEADERS} header lines; the request was refused.\n`;
 
 const HOP_BY_HOP = new Set([

@@ -45,7 +45,8 @@ export function createInterceptor(
     {
       headersTimeout: opts.headersTimeoutMs,
       requestTimeout: 0,
-      keepAliveTimeout: 5_000,
+      // Longer than browsers' idle reuse, so a request rarely races the server closing the socket.
+      keepAliveTimeout: 65_000,
       connectionsCheckingInterval: 1000,
     },
     (req, res) => {
@@ -65,7 +66,12 @@ export function createInterceptor(
   h1.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
     publishFault('intercept.http1', err);
     if (socket.writable && !socket.destroyed) {
-      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      const status =
+        err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : err.code === 'HPE_HEADER_OVERFLOW'
+            ? '431 Request Header Fields Too Large'
+            : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     } else socket.destroy();
   });

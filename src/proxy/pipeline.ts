@@ -20,12 +20,7 @@ import { splitHostPort } from '../classify/host.js';
 import { decide, fixedDecision, needsBody } from '../policy/decide.js';
 import { readCappedBody, wipe } from './body.js';
 import { CONTINUE_PATH, type CoachAllowances } from './coach.js';
-import {
-  clientResponseHeaders,
-  TOO_MANY_HEADERS_BODY,
-  tooManyHeaders,
-  upstreamRequestHeaders,
-} from './headers.js';
+import { clientResponseHeaders, framingProblem, framingResponse, upstreamRequestHeaders } from './headers.js';
 import { publishDecision, publishFault } from './events.js';
 import { classifyUpstreamFailure, errorCode } from './upstream-failure.js';
 import { sendBlock, sendUpstreamFailure, type BlockRenderer } from './respond.js';
@@ -72,11 +67,14 @@ interface Exchange {
 
 export function createPipeline(deps: PipelineDeps) {
   async function handle(req: ClientRequest, res: ClientResponse, conn: ConnContext): Promise<void> {
-    if (tooManyHeaders(req.rawHeaders)) {
-      res.writeHead(431, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-      res.end(TOO_MANY_HEADERS_BODY);
+    const framing = framingProblem(req.rawHeaders, req.headers['transfer-encoding']);
+    if (framing !== null) {
+      res.writeHead(framing, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end(framingResponse(framing));
       return;
     }
+    // Absolute-form naming this connection's host becomes origin-form; any other target is refused.
+    const targetOk = targetMatches(req, conn);
     const target = req.url ?? '/';
     testLeak.headers(req.headers);
     const ts = Date.now();
@@ -102,20 +100,28 @@ export function createPipeline(deps: PipelineDeps) {
       } else {
         ex.policyVersion = policy.version;
         deps.fault?.();
-        if (!hostHeaderMatches(req, conn)) {
+        if (!hostHeaderMatches(req, conn) || !targetOk) {
           ex.decision = fixedDecision('host_mismatch', policy);
         } else {
+          // HTTP/2 carries a body without content-length: its HEADERS frame just lacks END_STREAM.
+          // Say so to classify, or the body would be neither inspected nor sent.
+          const h2Body =
+            'stream' in req && !req.stream.endAfterHeaders && req.headers['content-length'] === undefined;
           const head: RequestHead = {
             method: ex.method,
             host: conn.host,
             port: conn.port,
             scheme: conn.scheme,
             target,
-            headers: req.headers,
+            headers: h2Body ? { ...req.headers, 'transfer-encoding': 'chunked' } : req.headers,
             websocket: false,
           };
           let facts = classifyHead(head, policy);
-          if (facts.bodyState === 'not_inspected' && needsBody(facts, policy)) {
+          // Read the body only when the head passes: a request its head already blocks (an
+          // unapproved key) must not make the proxy read and parse up to the inspection cap.
+          const early =
+            facts.bodyState === 'not_inspected' && needsBody(facts, policy) ? decide(facts, policy) : null;
+          if (early !== null && (early.action !== 'block' || early.ruleId === 'builtin.body_not_inspected')) {
             const read = await readCappedBody(req, deps.inspectionCapBytes);
             if (read.kind === 'complete') {
               body = read.bytes;
@@ -253,6 +259,24 @@ async function* countUp(req: ClientRequest, ex: Exchange): AsyncGenerator<Buffer
     ex.bytesUp += chunk.length;
     yield chunk;
   }
+}
+
+/**
+ * Origin-form targets pass. An absolute-form target must name the connection's own host and port,
+ * and is rewritten to origin-form: forwarded as it is, an origin must honour its authority over Host
+ * (RFC 9112 §3.2.2). Any other form (`*`, authority-form) fails.
+ */
+function targetMatches(req: ClientRequest, conn: ConnContext): boolean {
+  const target = req.url ?? '/';
+  if (target.startsWith('/')) return true;
+  const m = /^(https?):\/\/([^/?#]*)(.*)$/i.exec(target);
+  if (m === null) return false;
+  const [, scheme, authority, rest] = m as unknown as [string, string, string, string];
+  if (scheme.toLowerCase() !== conn.scheme) return false;
+  const parsed = splitHostPort(authority, conn.scheme === 'https' ? 443 : 80);
+  if (parsed === null || parsed.host !== conn.host || parsed.port !== conn.port) return false;
+  req.url = rest.startsWith('/') ? rest : `/${rest}`;
+  return true;
 }
 
 function hostHeaderMatches(req: ClientRequest, conn: ConnContext): boolean {

@@ -16,7 +16,7 @@ import type { ResolveOverride } from './upstream.js';
 import { createWebSocketBridge } from './websocket.js';
 import { forwardPlain } from './plain.js';
 import { createCoachAllowances } from './coach.js';
-import { MAX_REQUEST_HEADERS, TOO_MANY_HEADERS_BODY, tooManyHeaders } from './headers.js';
+import { framingProblem, framingResponse, MAX_REQUEST_HEADERS } from './headers.js';
 import type { EgressGuard } from './egress-guard.js';
 import type { Identifier } from './identity.js';
 
@@ -131,9 +131,10 @@ export function createProxyServer(opts: ProxyOptions): ProxyServer {
   });
 
   function onPlainRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (tooManyHeaders(req.rawHeaders)) {
-      res.writeHead(431, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-      res.end(TOO_MANY_HEADERS_BODY);
+    const framing = framingProblem(req.rawHeaders, req.headers['transfer-encoding']);
+    if (framing !== null) {
+      res.writeHead(framing, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end(framingResponse(framing));
       return;
     }
     const url = req.url ?? '';

@@ -11,7 +11,7 @@ import type { RequestFacts } from '../domain/facts.js';
 import type { CompiledPolicy } from '../policy/types.js';
 import { classifyHead } from '../classify/index.js';
 import { decide, fixedDecision } from '../policy/decide.js';
-import { upstreamRequestHeaders } from './headers.js';
+import { TOO_MANY_HEADERS_BODY, tooManyHeaders, upstreamRequestHeaders } from './headers.js';
 import { publishDecision, publishFault } from './events.js';
 import { classifyUpstreamFailure } from './upstream-failure.js';
 import type { BlockRenderer } from './respond.js';
@@ -33,6 +33,10 @@ export function createWebSocketBridge(deps: {
     head: Buffer,
     ctx: ConnContext,
   ): Promise<void> {
+    if (tooManyHeaders(req.rawHeaders)) {
+      socket.end(rawResponse(431, 'Request Header Fields Too Large', {}, TOO_MANY_HEADERS_BODY));
+      return;
+    }
     const id = newDecisionId();
     const ts = Date.now();
     const target = req.url ?? '/';
