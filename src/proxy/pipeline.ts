@@ -184,8 +184,11 @@ export function createPipeline(deps: PipelineDeps) {
     body: Buffer | null,
   ): Promise<void> {
     const abortController = new AbortController();
+    // Abort only a response we never finished writing. (writableFinished would also be false for
+    // a finished response whose bytes are still in the socket buffer, and an abort() that needs
+    // no doing still builds a DOMException with a stack: measurable per request.)
     const onClientGone = (): void => {
-      if (!res.writableFinished) abortController.abort();
+      if (!res.writableEnded) abortController.abort();
     };
     res.once('close', onClientGone);
     const hasBody = ex.facts === null ? true : ex.facts.bodyState !== 'none';
@@ -283,6 +286,8 @@ function hostHeaderMatches(req: ClientRequest, conn: ConnContext): boolean {
   const authority = req.headers[':authority'] ?? req.headers.host;
   if (authority === undefined) return true; // HTTP/1.0 without Host: the connection names the host
   if (typeof authority !== 'string') return false;
+  // The common case, already canonical: no need to parse and normalise.
+  if (authority === conn.host && conn.port === (conn.scheme === 'https' ? 443 : 80)) return true;
   const parsed = splitHostPort(authority, conn.scheme === 'https' ? 443 : 80);
   return parsed !== null && parsed.host === conn.host && parsed.port === conn.port;
 }

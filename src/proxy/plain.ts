@@ -28,7 +28,7 @@ export async function forwardPlain(
   let bytesDown = 0;
   const abortController = new AbortController();
   res.once('close', () => {
-    if (!res.writableFinished) abortController.abort();
+    if (!res.writableEnded) abortController.abort();
     publishTunnel({
       id,
       ts,
