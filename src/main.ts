@@ -29,8 +29,8 @@ import { createUpstreamAgent } from './proxy/upstream.js';
 import { createEgressGuard } from './proxy/egress-guard.js';
 import { createIdentifier } from './proxy/identity.js';
 import { createLogger, logDecision, logTunnel, type Logger } from './telemetry/logger.js';
-import { planTelemetry } from './telemetry/otel-env.js';
-import { startTelemetry } from './telemetry/otel.js';
+import type { Telemetry } from './telemetry/otel.js';
+import { planIsActive, planTelemetry } from './telemetry/otel-env.js';
 
 export interface RunningEgress {
   readonly proxyUrl: string;
@@ -89,14 +89,17 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
     config.decisionLog.onFailure === 'block_ai' ? () => log.health().writable : () => true;
 
   // Observable instruments read these at collection time, after `proxy` exists.
-  const telemetry = startTelemetry({
-    plan: telemetryPlan.plan,
-    sources: {
-      proxyStats: () => proxy.stats(),
-      leafCache: () => leaves,
-      decisionLogDropped: () => log.health().dropped,
-    },
-  });
+  // The OTel SDK (~26 MB of heap) is loaded only when some signal is configured.
+  const telemetry: Telemetry = !planIsActive(telemetryPlan.plan)
+    ? NOOP_TELEMETRY
+    : (await import('./telemetry/otel.js')).startTelemetry({
+        plan: telemetryPlan.plan,
+        sources: {
+          proxyStats: () => proxy.stats(),
+          leafCache: () => leaves,
+          decisionLogDropped: () => log.health().dropped,
+        },
+      });
   const onDecision = (msg: unknown): void => {
     const r = msg as DecisionRecord;
     log.append(r);
@@ -271,6 +274,14 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
     },
   };
 }
+
+const NOOP_TELEMETRY: Telemetry = Object.freeze({
+  recordDecision: () => undefined,
+  recordTunnel: () => undefined,
+  recordPolicyReload: () => undefined,
+  metricsHandler: null,
+  shutdown: async () => undefined,
+});
 
 /** Every address this host answers on (a wildcard listen means all interfaces). */
 function ownAddresses(listenHost: string): string[] {
