@@ -77,7 +77,11 @@ export async function startEgress(config: Config, options: StartOptions = {}): P
     build: createLeafContextBuilder(ca.kind === 'root' ? [ca.certPem] : []),
   });
 
-  mkdirSync(config.data, { recursive: true });
+  try {
+    mkdirSync(config.data, { recursive: true });
+  } catch {
+    // The decision log reports an unusable data folder itself (health, /readyz) and keeps retrying.
+  }
   const log: DecisionLog =
     options.decisionLog ??
     openDecisionLog({
