@@ -1,0 +1,174 @@
+// Reference floors for bench/quick.mjs: the cheapest intercepting proxies Node can be, with the same
+// TLS (an ECDSA P-256 leaf minted by this repo's CA code, the upstream CA trusted explicitly) and none
+// of zdr-egress's policy, classification, decision log or telemetry.
+//   node bench/floor.mjs pipe start --listen H:P --certs DIR --upstream-ca FILE --resolve HOST:PORT:ADDR:APORT
+//   node bench/floor.mjs http|dispatch start ...same...
+// pipe: CONNECT -> TLS terminated -> a TLS connection to the upstream per client connection -> bytes
+//       copied both ways (no HTTP parsing): the "relay" of issue 9.
+// http: CONNECT -> TLS terminated -> node:http -> one pooled undici Agent -> response piped back:
+//       the HTTP machinery zdr-egress is built on, with nothing else.
+// dispatch: the same with undici's dispatch() handler API writing straight into the response.
+// quick.mjs runs them with `--repo floor:pipe`, `--repo floor:http` and `--repo floor:dispatch`. It prints the same ready line as
+// `zdr-egress start`. Other `start` flags (--admin, --policies, --data, --log-level) are accepted and
+// ignored. Never for production: it intercepts every CONNECT.
+
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import tls from 'node:tls';
+import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+
+const argv = process.argv.slice(2);
+const mode = argv[0];
+const opt = (name) => {
+  const i = argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : argv[i + 1];
+};
+const repo = path.resolve(import.meta.dirname, '..');
+const require = createRequire(path.join(repo, 'package.json'));
+const { Agent, buildConnector } = require('undici');
+const dist = (f) => import(pathToFileURL(path.join(repo, 'dist', f)).href);
+const { loadOrCreateCa } = await dist('ca/authority.js');
+const { createLeafMinter } = await dist('ca/leaf.js');
+
+const [lhost, lport] = (opt('listen') ?? '127.0.0.1:0').split(':');
+const { ca } = loadOrCreateCa(opt('certs'));
+const mint = createLeafMinter(ca);
+const contexts = new Map();
+const contextFor = (host) => {
+  let c = contexts.get(host);
+  if (c === undefined) {
+    const leaf = mint(host);
+    c = tls.createSecureContext({ key: leaf.keyPem, cert: [leaf.certPem, ...leaf.chainPem].join('\n') });
+    contexts.set(host, c);
+  }
+  return c;
+};
+const upstreamCa = fs.readFileSync(opt('upstream-ca'));
+const upstreamCtx = tls.createSecureContext({ ca: upstreamCa });
+const [rHost, rPort, rAddr, rAport] = (opt('resolve') ?? '').split(':');
+const target = (host, port) =>
+  host === rHost && String(port) === rPort
+    ? { address: rAddr, port: Number(rAport) }
+    : { address: host, port };
+
+let handle;
+if (mode === 'pipe') {
+  handle = (socket, host, port) => {
+    const client = new tls.TLSSocket(socket, { isServer: true, secureContext: contextFor(host) });
+    const t = target(host, port);
+    const up = tls.connect({ host: t.address, port: t.port, servername: host, secureContext: upstreamCtx });
+    up.setNoDelay(true);
+    const kill = () => {
+      client.destroy();
+      up.destroy();
+    };
+    client.on('error', kill);
+    up.on('error', kill);
+    client.pipe(up);
+    up.pipe(client);
+  };
+} else if (mode === 'http' || mode === 'dispatch') {
+  const base = buildConnector({ secureContext: upstreamCtx, maxCachedSessions: 100 });
+  const agent = new Agent({
+    connect: (o, cb) => {
+      const t = target(o.hostname, Number(o.port || 443));
+      base(
+        {
+          ...o,
+          hostname: t.address,
+          host: `${t.address}:${t.port}`,
+          port: String(t.port),
+          servername: o.hostname,
+        },
+        cb,
+      );
+    },
+  });
+  // dispatch: undici's handler API straight into the response (what zdr-egress's relay proposal does).
+  const viaDispatch = (req, res, host, port, headers) =>
+    agent.dispatch(
+      {
+        origin: `https://${host}:${port}`,
+        path: req.url,
+        method: req.method,
+        headers,
+        body: req.headers['content-length'] || req.headers['transfer-encoding'] ? req : null,
+      },
+      {
+        onConnect() {},
+        onHeaders(status, raw, resume) {
+          if (status < 200) return true;
+          const out = {};
+          for (let i = 0; i < raw.length; i += 2) {
+            const k = raw[i].toString('latin1').toLowerCase();
+            if (k !== 'connection' && k !== 'keep-alive') out[k] = raw[i + 1].toString('latin1');
+          }
+          res.on('drain', resume);
+          res.writeHead(status, out);
+          return true;
+        },
+        onData: (chunk) => res.write(chunk),
+        onComplete: () => res.end(),
+        onError: () => (res.headersSent ? res.destroy() : res.writeHead(502).end()),
+      },
+    );
+  const inner = http.createServer(async (req, res) => {
+    const { host, port } = req.socket.floorTarget;
+    const headers = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const n = req.rawHeaders[i].toLowerCase();
+      if (n !== 'host' && n !== 'connection' && n !== 'keep-alive')
+        headers.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    }
+    if (mode === 'dispatch') return viaDispatch(req, res, host, port, headers);
+    try {
+      const up = await agent.request({
+        origin: `https://${host}:${port}`,
+        path: req.url,
+        method: req.method,
+        headers,
+        body: req.headers['content-length'] || req.headers['transfer-encoding'] ? req : null,
+      });
+      const out = {};
+      for (const [k, v] of Object.entries(up.headers))
+        if (k !== 'connection' && k !== 'keep-alive') out[k] = v;
+      res.writeHead(up.statusCode, out);
+      up.body.pipe(res);
+    } catch {
+      res.writeHead(502).end();
+    }
+  });
+  handle = (socket, host, port) => {
+    const client = new tls.TLSSocket(socket, {
+      isServer: true,
+      secureContext: contextFor(host),
+      ALPNProtocols: ['http/1.1'],
+    });
+    client.floorTarget = { host, port };
+    client.on('error', () => client.destroy());
+    client.once('secure', () => inner.emit('connection', client));
+  };
+} else {
+  console.error(
+    'usage: node bench/floor.mjs pipe|http start --listen H:P --certs DIR --upstream-ca FILE [--resolve ...]',
+  );
+  process.exit(2);
+}
+
+const server = http.createServer((req, res) => res.writeHead(405).end());
+server.on('connect', (req, socket, head) => {
+  const i = req.url.lastIndexOf(':');
+  const host = req.url.slice(0, i);
+  const port = Number(req.url.slice(i + 1));
+  socket.setNoDelay(true);
+  socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+  if (head.length > 0) socket.unshift(head);
+  handle(socket, host, port);
+});
+server.listen(Number(lport), lhost, () => {
+  const a = server.address();
+  console.log(`zdr-egress ready: proxy http://${a.address}:${a.port} (floor:${mode})`);
+});
+process.on('SIGTERM', () => process.exit(0));
