@@ -39,3 +39,23 @@ export function publishFault(where: string, err: unknown): void {
 }
 
 export const FAULT_CHANNEL = 'zdr-egress:fault';
+
+/**
+ * The answer to a request Node's parser refused (both HTTP/1.1 servers use it): the status comes
+ * from the error code; nothing from the request is echoed.
+ */
+export function answerClientError(
+  where: string,
+  err: NodeJS.ErrnoException,
+  socket: NodeJS.WritableStream & { destroyed: boolean; destroy(): void; writable: boolean },
+): void {
+  publishFault(where, err);
+  if (!socket.writable || socket.destroyed) return void socket.destroy();
+  const status =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? '408 Request Timeout'
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+}

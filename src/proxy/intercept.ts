@@ -9,7 +9,7 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import type { ConnContext, createPipeline } from './pipeline.js';
 import type { WebSocketBridge } from './websocket.js';
-import { publishFault } from './events.js';
+import { answerClientError, publishFault } from './events.js';
 import { MAX_REQUEST_HEADERS } from './headers.js';
 
 export interface InterceptOptions {
@@ -63,18 +63,9 @@ export function createInterceptor(
     if (ctx === undefined) return void socket.destroy();
     void ws.handle(req, socket, head, ctx);
   });
-  h1.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
-    publishFault('intercept.http1', err);
-    if (socket.writable && !socket.destroyed) {
-      const status =
-        err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? '408 Request Timeout'
-          : err.code === 'HPE_HEADER_OVERFLOW'
-            ? '431 Request Header Fields Too Large'
-            : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    } else socket.destroy();
-  });
+  h1.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) =>
+    answerClientError('intercept.http1', err, socket),
+  );
   // Node starts its header/request timeout checks on 'listening'; these servers are fed sockets.
   h1.emit('listening');
 

@@ -10,7 +10,7 @@ import { splitHostPort } from '../classify/host.js';
 import { createConnectHandler } from './connect.js';
 import { createInterceptor } from './intercept.js';
 import { createPipeline, type ClientRequest, type ClientResponse } from './pipeline.js';
-import { publishFault } from './events.js';
+import { answerClientError } from './events.js';
 import type { BlockRenderer } from './respond.js';
 import type { ResolveOverride } from './upstream.js';
 import { createWebSocketBridge } from './websocket.js';
@@ -118,17 +118,9 @@ export function createProxyServer(opts: ProxyOptions): ProxyServer {
       tunnels: tunnelCount,
     }),
   );
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
-    publishFault('proxy.http', err);
-    if (!socket.writable || socket.destroyed) return void socket.destroy();
-    const status =
-      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? '408 Request Timeout'
-        : err.code === 'HPE_HEADER_OVERFLOW'
-          ? '431 Request Header Fields Too Large'
-          : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) =>
+    answerClientError('proxy.http', err, socket),
+  );
 
   function onPlainRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const framing = framingProblem(req.rawHeaders, req.headers['transfer-encoding']);
