@@ -37,7 +37,8 @@ const CLK_TCK = 100; // Linux USER_HZ
 async function main() {
   // --repo DIR[,ARG...]: extra zdr-egress arguments for that build (e.g. `--log-level=info`), and node
   // flags prefixed with `node:` (e.g. `node:--max-semi-space-size=2`), environment variables prefixed
-  // with `env:` (e.g. `env:NAME=value`). The same DIR may appear several times.
+  // with `env:` (e.g. `env:NAME=value`), and `label:NAME` for the tables. The same DIR may appear several
+  // times.
   const specs = argv.flatMap((a, i) => (a === '--repo' ? [argv[i + 1]] : []));
   if (specs.length === 0) specs.push(path.resolve(HERE, '..'));
   const builds = specs.map((spec) => {
@@ -48,7 +49,8 @@ async function main() {
       repo: dir.startsWith('floor:') ? dir : path.resolve(dir),
       nodeArgs: extra.filter((x) => x.startsWith('node:')).map((x) => x.slice(5)),
       env: Object.fromEntries(extra.filter((x) => x.startsWith('env:')).map((x) => x.slice(4).split('='))),
-      args: extra.filter((x) => !x.startsWith('node:') && !x.startsWith('env:')),
+      label: extra.find((x) => x.startsWith('label:'))?.slice(6) ?? null,
+      args: extra.filter((x) => !/^(node|env|label):/.test(x)),
       spec,
     };
   });
@@ -158,7 +160,7 @@ async function main() {
   // The CA is kept between runs (creating one costs an RSA key generation, seconds on a busy machine).
   const certs = path.join(os.tmpdir(), 'zdr-quick-ca');
   const proxies = [];
-  for (const [i, { repo, floor, nodeArgs, env, args, spec }] of builds.entries()) {
+  for (const [i, { repo, floor, nodeArgs, env, args, spec, label: named }] of builds.entries()) {
     // Policy: shipped + bench overlay (same as bench/peers/zdr-egress.sh).
     const policies = path.join(tmp, `policies-${i}`);
     fs.mkdirSync(policies);
@@ -200,12 +202,13 @@ async function main() {
     const base =
       (floor === null ? path.basename(repo) : repo) +
       (spec.includes(',') ? `,${spec.split(',').slice(1).join(',')}` : '');
-    const label =
+    const fallback =
       builds.length === 1
         ? 'proxy'
         : builds.filter((b) => b.spec === spec).length > 1
           ? `${base}#${i}`
           : base;
+    const label = named ?? fallback;
     proxies.push({ label, child, url });
   }
   const proxyCa = fs.readFileSync(path.join(certs, 'ca.pem'));

@@ -3,8 +3,9 @@
 // (the harness's compare.js) and the micro-benchmarks. Only the text between the two marker comments
 // is replaced, so the hand-written sections of the document (method, profile, levers) stay.
 //   node bench/report.mjs --jsonl RUN.jsonl [--jsonl MORE.jsonl] --compare PATH/compare.js
-//        [--decide decide.json] [--dlog decision-log.txt] [--quick quick.json] [--max-foreign 0.3]
-//        [--label zdr-egress] [--out docs/benchmarks.md]
+//        [--decide decide.json] [--dlog decision-log.txt] [--quick quick.json]... [--max-foreign 0.3]
+//        [--label zdr-egress] [--also OTHER-LABEL]... [--out docs/benchmarks.md]
+// --also adds the target table for another zdr-egress build measured in the same run.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -105,19 +106,11 @@ const verdict = (ok) => (ok === null ? 'n/a' : ok ? '**pass**' : '**FAIL**');
 const has = (label) => labels.includes(label);
 
 // ---- issue 9's targets -----------------------------------------------------------------------------
-function targets() {
-  const z = ZDR;
+function targets(z = ZDR) {
   const sq = 'squid';
   const rows = [];
   const r = (...a) => rows.push(a);
-  r(
-    'workload',
-    'Squid ssl-bump (same run)',
-    'mitmproxy (same run)',
-    'zdr-egress (same run)',
-    'target',
-    'result',
-  );
+  r('workload', 'Squid ssl-bump (same run)', 'mitmproxy (same run)', `${z} (same run)`, 'target', 'result');
   r('---', '---', '---', '---', '---', '---');
   for (const [sc, c] of [
     ['ka1', 1],
@@ -329,20 +322,33 @@ function micro() {
       '',
     );
   }
-  const quick = opt('quick', null);
-  if (quick !== null && fs.existsSync(quick)) {
+  for (const quick of all('quick')) {
+    if (!fs.existsSync(quick)) continue;
     const q = JSON.parse(fs.readFileSync(quick, 'utf8'));
+    const multi = q.memory.length > 1;
     out.push(
-      `### Quick proxy bench (\`node bench/quick.mjs\`, ${q.rounds} round(s) of ${q.duration_s} s)`,
+      q.parallel
+        ? `### Side by side at the same time (\`node bench/quick.mjs --parallel\`, ${q.rounds} round(s) of ${q.duration_s} s)\n\n` +
+            'Every proxy below serves its own client at the same moment, so disturbance from other jobs hits all of ' +
+            'them alike; "CPU vs first" is the per-round ratio to the first row. `floor:pipe` terminates TLS on both ' +
+            'legs and copies bytes; `floor:http` adds node:http and undici (bench/floor.mjs); neither has any policy.'
+        : `### Quick proxy bench (\`node bench/quick.mjs\`, ${q.rounds} round(s) of ${q.duration_s} s)`,
       '',
-      '| scenario | direct req/s | proxy req/s | ratio | proxy p50 ms | proxy CPU µs/req |',
-      '|---|--:|--:|--:|--:|--:|',
-      ...q.rows.map(
-        (r) =>
-          `| ${r.scenario} (c=${r.conc}) | ${f(r.direct_rps)} | ${f(r.proxy_rps)} | ×${f(r.ratio, 2)} | ${f(r.proxy_p50_ms, 3)} | ${f(r.proxy_cpu_us_per_req)} |`,
-      ),
+      q.parallel
+        ? `| scenario | proxy | req/s | p50 ms | proxy CPU µs/req [min..max] | CPU vs first |`
+        : `| scenario |${multi ? ' proxy |' : ''} direct req/s | proxy req/s | ratio | proxy p50 ms | proxy CPU µs/req [min..max] |`,
+      q.parallel ? '|---|---|--:|--:|--:|--:|' : `|---|${multi ? '---|' : ''}--:|--:|--:|--:|--:|`,
+      ...q.rows.map((r) => {
+        const cpu = `${f(r.proxy_cpu_us_per_req)} [${f(r.proxy_cpu_us_range?.[0])}..${f(r.proxy_cpu_us_range?.[1])}]`;
+        return q.parallel
+          ? `| ${r.scenario} (c=${r.conc}) | ${r.target} | ${f(r.proxy_rps)} | ${f(r.proxy_p50_ms, 3)} | ${cpu} | ×${f(r.cpu_vs_first, 2)} |`
+          : `| ${r.scenario} (c=${r.conc}) |${multi ? ` ${r.target} |` : ''} ${f(r.direct_rps)} | ${f(r.proxy_rps)} | ` +
+              `×${f(r.ratio, 2)} | ${f(r.proxy_p50_ms, 3)} | ${cpu} |`;
+      }),
       '',
-      `Proxy RSS at the end ${f(q.proxy_rss_mb, 1)} MB, peak ${f(q.proxy_hwm_mb, 1)} MB.`,
+      q.memory
+        .map((m) => `${m.label}: RSS at the end ${f(m.rss_mb, 1)} MB, peak ${f(m.hwm_mb, 1)} MB.`)
+        .join(' '),
       '',
     );
   }
@@ -360,6 +366,9 @@ const generated = [
   '',
   targets(),
   '',
+  ...all('also')
+    .filter((l) => labels.includes(l))
+    .flatMap((l) => [`#### The same targets for \`${l}\``, '', targets(l), '']),
   noisyCells > 0
     ? `Some cells rest on values disturbed by other jobs on the host (marked "(noisy)"); treat them as indicative.\n`
     : '',

@@ -4,6 +4,8 @@
 #   npm run bench [-- --install-peers] [--rounds 3] [--duration 6] [--scenarios LIST] [--proxies LIST]
 #                 [--no-micro] [--no-doc] [--out docs/benchmarks.md]
 # --install-peers  apt-get install squid-openssl mitmproxy openssl first (needs root).
+# --proxies LIST   the peers (default "squid mitmproxy"); a path in it is another plugin, e.g. a second
+#                  zdr-egress build, which gets its own target table in the document.
 # The harness (../shared/bench, or $PEERBENCH_DIR) is read-only: run-all.sh copies itself to $PB_WORK
 # (default ${TMPDIR:-/tmp}/zdr-bench), adds api.zdr.test and bulk.zdr.test to /etc/hosts when they
 # do not resolve to 127.0.0.1, and writes results/ there. Every step is bounded in time.
@@ -29,7 +31,7 @@ while [[ $# -gt 0 ]]; do
     --no-micro) MICRO=0 ;;
     --no-doc) DOC=0 ;;
     --out) DOC_OUT=$2; shift ;;
-    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -65,7 +67,7 @@ OUT=$PB_WORK/results/zdr-$TS.jsonl
 n_targets=$((1 + $(wc -w <<<"$PEERS") + 1))
 BUDGET=$((ROUNDS * n_targets * (6 * (DURATION + 21) + 240) + 300))
 log "peerbench: $ROUNDS rounds x (direct $PEERS zdr-egress), ${DURATION}s scenarios; at most ${BUDGET}s; results $OUT"
-ZDR_REPO=$REPO ROUNDS=$ROUNDS DURATION=$DURATION SCENARIOS=$SCENARIOS OUT=$OUT \
+ROUNDS=$ROUNDS DURATION=$DURATION SCENARIOS=$SCENARIOS OUT=$OUT \
   PROXIES="$PEERS $REPO/bench/peers/zdr-egress.sh" \
   timeout -k 30 "$BUDGET" "$HARNESS/run-all.sh" || log "run-all.sh exited with $? (partial results are kept)"
 [[ -s $OUT ]] || { log "no results in $OUT"; exit 1; }
@@ -79,7 +81,14 @@ if [[ $MICRO == 1 ]]; then
     report_args+=(--dlog "$PB_WORK/results/zdr-$TS.dlog.txt") || log "decision-log.mjs failed"
   timeout 600 node bench/quick.mjs --rounds 3 --json >"$PB_WORK/results/zdr-$TS.quick.json" &&
     report_args+=(--quick "$PB_WORK/results/zdr-$TS.quick.json") || log "quick.mjs failed"
+  # The same requests through Squid, the two reference floors and zdr-egress at the same moment.
+  side=(--repo floor:pipe --repo floor:http --repo "$REPO,label:zdr-egress")
+  command -v squid >/dev/null && side+=(--peer squid)
+  timeout 900 node bench/quick.mjs --parallel --rounds 3 "${side[@]}" --scenarios ka1,ka32,newconn --json \
+    >"$PB_WORK/results/zdr-$TS.side.json" &&
+    report_args+=(--quick "$PB_WORK/results/zdr-$TS.side.json") || log "quick.mjs --parallel failed"
 fi
+for p in $PEERS; do if [[ $p == */* ]]; then report_args+=(--also "$(basename "$p" .sh)"); fi; done
 if [[ $DOC == 1 ]]; then
   node bench/report.mjs "${report_args[@]}"
 else
