@@ -1,13 +1,14 @@
 // Finding the credential in a request head, as the provider's catalog entry says, and reducing it to
 // a fingerprint and a kind. The raw value lives only inside readCredential; nothing keeps it.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CredentialFacts, Fingerprint } from '../domain/facts.js';
 import type { CompiledPolicy, CredentialSource, HostEntry, KeyKind, RequestHead } from '../policy/types.js';
 
 /** SHA-256 hex of the credential string: the only form a credential takes outside this module. */
 export function fingerprint(credential: string): Fingerprint {
-  return createHash('sha256').update(credential, 'utf8').digest('hex') as Fingerprint;
+  // One-shot crypto.hash (Node >= 20.12): no Hash object per request.
+  return hash('sha256', credential, 'hex') as Fingerprint;
 }
 
 /**

@@ -324,6 +324,7 @@ function hostHeaderMatches(req: ClientRequest, conn: ConnContext): boolean {
   if (typeof authority !== 'string') return false;
   // The common case, already canonical: no need to parse and normalise.
   if (authority === conn.host && conn.port === (conn.scheme === 'https' ? 443 : 80)) return true;
+  if (authority.length > conn.host.length && authority === `${conn.host}:${conn.port}`) return true;
   const parsed = splitHostPort(authority, conn.scheme === 'https' ? 443 : 80);
   return parsed !== null && parsed.host === conn.host && parsed.port === conn.port;
 }
