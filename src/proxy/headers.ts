@@ -121,3 +121,27 @@ export function clientResponseHeaders(
   out['x-zdr-egress-decision-id'] = decisionId;
   return out;
 }
+
+/**
+ * clientResponseHeaders straight from undici's raw [name, value, ...] buffers: one pass, no intermediate
+ * object. Values are decoded as latin1, the encoding node:http writes them in, so bytes pass unchanged.
+ */
+export function clientResponseHeadersRaw(
+  raw: readonly Buffer[],
+  action: 'allow' | 'report',
+  decisionId: string,
+): ResponseHeaders {
+  const out: ResponseHeaders = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
+    if (RESPONSE_DROP.has(name) || name.startsWith('x-zdr-egress-')) continue;
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    const prev = out[name];
+    if (prev === undefined) out[name] = value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else out[name] = [prev, value];
+  }
+  out['x-zdr-egress-decision'] = action;
+  out['x-zdr-egress-decision-id'] = decisionId;
+  return out;
+}

@@ -5,11 +5,10 @@
 //   4 publish   one DecisionRecord of allow-listed metadata when the exchange ends
 // Any exception before the response starts blocks the request with `internal_error` (fail closed).
 
-import { EventEmitter } from 'node:events';
 import { newDecisionId } from './ids.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
 import type { Decision } from '../domain/decision.js';
 import type { RequestFacts } from '../domain/facts.js';
@@ -20,8 +19,9 @@ import { splitHostPort } from '../classify/host.js';
 import { decide, fixedDecision, needsBody } from '../policy/decide.js';
 import { readCappedBody, wipe } from './body.js';
 import { CONTINUE_PATH, type CoachAllowances } from './coach.js';
-import { clientResponseHeaders, framingProblem, framingResponse, upstreamRequestHeaders } from './headers.js';
+import { framingProblem, framingResponse, upstreamRequestHeaders } from './headers.js';
 import { publishDecision, publishFault } from './events.js';
+import { RelayHandler } from './relay.js';
 import { classifyUpstreamFailure, errorCode } from './upstream-failure.js';
 import { sendBlock, sendUpstreamFailure, type BlockRenderer } from './respond.js';
 import { testLeak } from './test-leak.js';
@@ -177,53 +177,50 @@ export function createPipeline(deps: PipelineDeps) {
     // 4 publish happens on res 'close', when status and byte counts are final.
   }
 
-  async function forward(
+  function forward(
     req: ClientRequest,
     res: ClientResponse,
     ex: Exchange,
     body: Buffer | null,
   ): Promise<void> {
-    // Cancels the upstream exchange when the client goes away before we finished writing. undici
-    // takes an EventEmitter as its signal: far cheaper than an AbortController (an EventTarget per
-    // request, and a DOMException with a stack on abort).
-    const cancel = new EventEmitter() as EventEmitter & { aborted?: boolean };
-    const onClientGone = (): void => {
-      if (res.writableEnded) return;
-      cancel.aborted = true;
-      cancel.emit('abort');
-    };
-    res.once('close', onClientGone);
     const hasBody = ex.facts === null ? true : ex.facts.bodyState !== 'none';
-    let requestBody: Buffer | Readable | null = null;
-    if (body !== null) requestBody = body;
-    // undici's dispatcher accepts async iterables as bodies (and pulls them: backpressure holds);
-    // its request() typings only name Readable.
-    else if (hasBody) requestBody = countUp(req, ex) as unknown as Readable;
+    // A body read for inspection is sent as is; otherwise the client's stream goes to undici, which
+    // pulls it (backpressure holds) and reports the bytes it sent.
+    const requestBody: Buffer | Readable | null = body ?? (hasBody ? (req as Readable) : null);
     const action = ex.decision.action === 'report' ? 'report' : 'allow';
-    let upstream: Dispatcher.ResponseData;
-    try {
-      upstream = await deps.agent.request({
-        origin: originOf(ex.conn),
-        path: req.url ?? '/',
-        method: ex.method as Dispatcher.HttpMethod,
-        headers: upstreamRequestHeaders(req.rawHeaders, ex.decision.inject),
-        body: requestBody,
-        signal: cancel,
+    return new Promise((resolve) => {
+      const handler = new RelayHandler(res, action, ex.id, {
+        bytesUp: body === null ? (n) => void (ex.bytesUp += n) : undefined,
+        bytesDown: (n) => void (ex.bytesDown += n),
+        failedBeforeHead: (err) => {
+          if (errorCode(err) === 'ZDR_EGRESS_DENIED') {
+            // The host resolved to an address egress safety refuses: that is a block, not an outage.
+            ex.decision = fixedDecision('egress_denied', deps.policy());
+            sendBlock(res, deps.render, ex.decision, ex.id, ex.conn, ex.path, ex.facts);
+            return;
+          }
+          publishFault('upstream.request', err);
+          sendUpstreamFailure(res, classifyUpstreamFailure(err), ex.id, action, ex.conn.host, ex.facts);
+        },
+        failedAfterHead: (err) => {
+          if (!res.destroyed) {
+            publishFault('upstream.stream', err);
+            abort(res);
+          }
+        },
+        done: resolve,
       });
-    } catch (err) {
-      if (cancel.aborted === true) return;
-      if (errorCode(err) === 'ZDR_EGRESS_DENIED') {
-        // The host resolved to an address egress safety refuses: that is a block, not an outage.
-        ex.decision = fixedDecision('egress_denied', deps.policy());
-        sendBlock(res, deps.render, ex.decision, ex.id, ex.conn, ex.path, ex.facts);
-        return;
-      }
-      publishFault('upstream.request', err);
-      sendUpstreamFailure(res, classifyUpstreamFailure(err), ex.id, action, ex.conn.host, ex.facts);
-      return;
-    }
-    res.writeHead(upstream.statusCode, clientResponseHeaders(upstream.headers, action, ex.id));
-    await relay(upstream.body, res, ex);
+      deps.agent.dispatch(
+        {
+          origin: originOf(ex.conn),
+          path: req.url ?? '/',
+          method: ex.method as Dispatcher.HttpMethod,
+          headers: upstreamRequestHeaders(req.rawHeaders, ex.decision.inject),
+          body: requestBody,
+        },
+        handler,
+      );
+    });
   }
 
   /**
@@ -248,56 +245,6 @@ export function createPipeline(deps: PipelineDeps) {
   }
 
   return { handle };
-}
-
-/**
- * Copies the upstream body to the client with backpressure, counting bytes. Hand-written rather than
- * stream.pipeline, which builds an AbortController per call and aborts it (a DOMException with a
- * stack) when it finishes. Resolves when the response has ended or either side has gone.
- */
-function relay(body: Readable, res: ClientResponse, ex: Exchange): Promise<void> {
-  const out = res as unknown as Writable;
-  return new Promise((resolve) => {
-    let settled = false;
-    const onData = (chunk: Buffer): void => {
-      ex.bytesDown += chunk.length;
-      if (!out.write(chunk)) body.pause();
-    };
-    const onDrain = (): void => void body.resume();
-    const settle = (): void => {
-      if (settled) return;
-      settled = true;
-      body.off('data', onData);
-      out.off('drain', onDrain);
-      resolve();
-    };
-    body.on('data', onData);
-    out.on('drain', onDrain);
-    body.once('end', () => {
-      out.end();
-      settle();
-    });
-    body.once('error', (err: Error) => {
-      if (!out.destroyed) {
-        publishFault('upstream.stream', err);
-        abort(res);
-      }
-      settle();
-    });
-    // The client went away: destroying the body aborts the upstream request in undici.
-    out.once('close', () => {
-      if (!settled) body.destroy();
-      settle();
-    });
-  });
-}
-
-/** Streams the request body to undici while counting it (undici pulls: backpressure holds). */
-async function* countUp(req: ClientRequest, ex: Exchange): AsyncGenerator<Buffer> {
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    ex.bytesUp += chunk.length;
-    yield chunk;
-  }
 }
 
 /**
