@@ -37,6 +37,9 @@ export async function tunnelDestination(
   return { address: await guard.resolve(host), port };
 }
 
+/** The read buffer of a tunnel's upstream socket, held for the tunnel's life. */
+const TUNNEL_READ_BYTES = 64 * 1024;
+
 /** Dials the checked address right away, while the ClientHello is still being peeked. */
 export function openTunnel(
   target: TunnelTarget,
@@ -45,9 +48,30 @@ export function openTunnel(
 ): PendingTunnel {
   const id = newDecisionId();
   const ts = Date.now();
-  const upstream = net.connect({ host: dest.address, port: dest.port });
-  upstream.setNoDelay(true);
   let client: net.Socket | null = null;
+  // Bytes before start() (a server that speaks first), copied out of the read buffer.
+  let early: Buffer[] | null = [];
+  // Downloads, the heavy direction, are read into one buffer per tunnel and written straight to the
+  // client: no Buffer allocated per read (a 64 KiB ArrayBuffer each, which the GC then has to find)
+  // and no stream events. While a write is queued its bytes still live in that buffer, so reading
+  // pauses until the client drains.
+  const upstream = net.connect({
+    host: dest.address,
+    port: dest.port,
+    onread: {
+      buffer: Buffer.allocUnsafe(TUNNEL_READ_BYTES),
+      callback: (n: number, buf: Uint8Array): boolean => {
+        const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+        if (client === null || early !== null) {
+          (early ??= []).push(Buffer.from(chunk));
+          return true;
+        }
+        client.write(chunk);
+        return client.writableLength === 0;
+      },
+    },
+  });
+  upstream.setNoDelay(true);
   let cancelled = false;
 
   upstream.on('error', () => {
@@ -88,7 +112,10 @@ export function openTunnel(
       });
       if (peeked.length > 0) upstream.write(peeked);
       client.pipe(upstream);
-      upstream.pipe(client);
+      for (const b of early ?? []) client.write(b);
+      early = null;
+      client.on('drain', () => upstream.resume());
+      upstream.once('end', () => client?.end());
       client.resume();
     },
     cancel() {
