@@ -47,7 +47,13 @@ export class ThreadWriter implements Writer {
     const buffer = new SharedArrayBuffer(SLOTS * BigInt64Array.BYTES_PER_ELEMENT);
     this.shared = new BigInt64Array(buffer);
     const data: WorkerData = { engine: opts, shared: buffer };
-    this.worker = new Worker(script, { workerData: data, name: 'zdr-egress decision log' });
+    // A small young generation: the writer allocates little per batch, and V8's default (16 MiB
+    // semi-spaces) only lets this thread's resident memory grow.
+    this.worker = new Worker(script, {
+      workerData: data,
+      name: 'zdr-egress decision log',
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
     this.worker.unref();
     this.worker.on('message', (m: FromWorker) => {
       if (m.type === 'loss') this.onLoss(m.code, m.count);
