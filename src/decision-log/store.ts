@@ -76,7 +76,9 @@ export class DecisionStore {
       // Scattered index pages: fewer, larger checkpoints write each hot page once instead of often.
       db.pragma('wal_autocheckpoint = 10000');
       db.pragma('journal_size_limit = 67108864');
-      db.pragma('cache_size = -32768');
+      // 4 MiB of page cache: the writer only touches the right edge of each index. A larger cache
+      // fills slowly as the log grows (32 MiB showed as RSS creeping up for a quarter of an hour).
+      db.pragma('cache_size = -4096');
       migrate(db);
       return new DecisionStore(db);
     } catch (err) {
