@@ -172,6 +172,7 @@ async function main() {
       floor === null ? [path.join(repo, 'dist', 'cli', 'index.js')] : [path.join(HERE, 'floor.mjs'), floor];
     const child = spawn(
       ...pinned(0, process.execPath, [
+        ...(floor === null ? startNodeFlags(repo) : []),
         ...(process.env.ZDR_QUICK_NODE_ARGS ? process.env.ZDR_QUICK_NODE_ARGS.split(' ') : []),
         ...nodeArgs,
         ...entry,
@@ -578,3 +579,10 @@ function serveUpstream() {
 
 if (argv[0] === '--serve-upstream') serveUpstream();
 else await main();
+
+/** The node flags `npm start` passes for a build (its package.json start script): each build runs as it ships. */
+function startNodeFlags(repo) {
+  const start = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).scripts?.start ?? '';
+  const m = /^node((?: --?\S+)*) dist\/cli\/index\.js/.exec(start);
+  return m ? m[1].trim().split(' ').filter(Boolean) : [];
+}

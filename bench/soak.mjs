@@ -218,6 +218,7 @@ async function main() {
   const proxy = spawn(
     process.execPath,
     [
+      ...startNodeFlags(repo),
       cli,
       'start',
       '--listen',
@@ -653,4 +654,11 @@ function firstLine(stream, re, ms) {
     };
     stream.on('data', onData);
   });
+}
+
+/** The node flags `npm start` passes (the package.json start script): the soak runs the proxy as it ships. */
+function startNodeFlags(repo) {
+  const start = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).scripts?.start ?? '';
+  const m = /^node((?: --?\S+)*) dist\/cli\/index\.js/.exec(start);
+  return m ? m[1].trim().split(' ').filter(Boolean) : [];
 }

@@ -51,7 +51,11 @@ start)
   # Builds with egress safety refuse private destinations unless allow-listed: the bench upstream is
   # on loopback.
   grep -q 'egress-allow' "$REPO/dist/cli/start.js" && extra+=(--egress-allow 127.0.0.1/32)
-  node_args=()
+  # The node flags `npm start` passes for this build (its package.json start script), so the benchmark
+  # runs each build as it ships.
+  read -ra node_args < <(node -e '
+    const m = require(process.argv[1]).scripts.start.match(/^node((?: --?\S+)*) dist\/cli\/index\.js/);
+    console.log(m ? m[1].trim() : "");' "$REPO/package.json")
   if [[ -n ${ZDR_BENCH_CPU_PROF:-} ]]; then
     mkdir -p "$ZDR_BENCH_CPU_PROF"
     node_args+=(--cpu-prof --cpu-prof-dir "$ZDR_BENCH_CPU_PROF")
