@@ -145,10 +145,15 @@ describe('Dockerfile', () => {
     expect(health[0]?.args).toMatch(/CMD .*\/healthz/);
   });
 
-  it('starts node as PID 1 with core dumps off, in exec form, and no inspector', () => {
+  it('starts node as PID 1 with core dumps off, in exec form, no inspector, and the node flags of npm start', () => {
     const entrypoint = JSON.parse(final[indexOf('ENTRYPOINT')]?.args ?? 'null') as string[];
     expect(entrypoint.slice(0, 2)).toEqual(['/bin/sh', '-c']);
-    expect(entrypoint[2]).toMatch(/^ulimit -c 0 && exec node dist\/cli\/index\.js "\$@"$/);
+    const start = (
+      JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } }
+    ).scripts.start;
+    const flags = /^node((?: --?\S+)*) dist\/cli\/index\.js start$/.exec(start)?.[1];
+    expect(flags).toBe(' --max-semi-space-size=4');
+    expect(entrypoint[2]).toBe(`ulimit -c 0 && exec node${flags} dist/cli/index.js "$@"`);
     expect(JSON.parse(final[indexOf('CMD')]?.args ?? 'null')).toEqual(['start']);
     expect(text).not.toMatch(/--inspect|--heapsnapshot|--report-on/);
   });
