@@ -54,5 +54,5 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
 # exec makes node PID 1 so that SIGTERM reaches it and starts the drain. Arguments (CMD, or those given
 # to `docker run IMAGE ...`) pass through as "$@". The admin port serves report endpoints only with
 # ZDR_EGRESS_ADMIN_TOKEN when it is not bound to loopback.
-ENTRYPOINT ["/bin/sh", "-c", "ulimit -c 0 && exec node --max-semi-space-size=4 dist/cli/index.js \"$@\"", "zdr-egress"]
+ENTRYPOINT ["/bin/sh", "-c", "ulimit -c 0 && exec node dist/cli/index.js \"$@\"", "zdr-egress"]
 CMD ["start"]
