@@ -8,6 +8,9 @@ import type { Dispatcher } from 'undici';
 import type { ClientResponse } from './pipeline.js';
 import { clientResponseHeadersRaw } from './headers.js';
 
+/** At most this much of a response waits in memory for a slow client before the upstream is paused. */
+export const RELAY_BUFFER_BYTES = 64 * 1024;
+
 export interface RelayEvents {
   /** Upstream request bytes as undici sends them (when the body streams from the client). */
   bytesUp?: ((n: number) => void) | undefined;
@@ -64,7 +67,12 @@ export class RelayHandler implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     this.events.bytesDown(chunk.length);
-    return (this.res as { write(c: Buffer): boolean }).write(chunk);
+    (this.res as { write(c: Buffer): boolean }).write(chunk);
+    // Pause the upstream only when the client really is behind. write() says false for every chunk
+    // as large as the socket's 16 KiB high-water mark, even one the kernel took at once (the count
+    // drops a tick later); pausing and resuming undici's parser for each such chunk doubled the CPU
+    // of a large download. The response's own buffer bounds what one exchange holds.
+    return this.res.writableLength < RELAY_BUFFER_BYTES;
   }
 
   onComplete(): void {

@@ -2,10 +2,12 @@
 // then wait until the other side has received it before sending the next: if anything between
 // them buffered, the exchange would stall and the step's timeout would name the piece.
 import type http from 'node:http';
+import http2 from 'node:http2';
 import { PassThrough } from 'node:stream';
+import tls from 'node:tls';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { proxiedAgent } from '../../helpers/clients.js';
+import { connectTunnel, proxiedAgent } from '../../helpers/clients.js';
 import { startTestEgress, type TestEgress } from '../../helpers/egress.js';
 import { startHttpsUpstream, type HttpsUpstream } from '../../helpers/https-upstream.js';
 
@@ -108,4 +110,120 @@ describe('streaming through an intercepted connection', () => {
     expect(await res.body.json()).toEqual({ text: 'transcribed' });
     expect(seenBytes).toBe('part-1;part-2;part-3;'.length);
   });
+});
+
+// A slow client must hold the upstream back, not make the proxy read the response into memory. The
+// upstream offers far more than the kernel buffers on both hops can hold (tcp_rmem may reach 32 MiB
+// per socket on loopback); while the client reads nothing, what the upstream manages to send must
+// level off well below that, and the transfer must pick up again once the client reads.
+describe('backpressure on an intercepted download', () => {
+  const MiB = 1024 * 1024;
+  const OFFERED = 512 * MiB;
+  const LEVEL_BOUND = 128 * MiB;
+  let sent = 0;
+
+  function serveLargeDownload(): void {
+    sent = 0;
+    const piece = Buffer.alloc(MiB, 0x61);
+    onRequest = (req, res) => {
+      req.resume();
+      let stopped = false;
+      res.on('close', () => (stopped = true));
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(OFFERED) });
+      const pump = (): void => {
+        while (!stopped && sent < OFFERED) {
+          sent += piece.length;
+          if (!res.write(piece)) return void res.once('drain', pump);
+        }
+        if (!stopped) res.end();
+      };
+      pump();
+    };
+  }
+
+  /** Polls `sent` until it has not moved for 600 ms (or 15 s pass); returns the level. */
+  async function levelOff(): Promise<number> {
+    const deadline = Date.now() + 15_000;
+    let last = -1;
+    let still = 0;
+    while (Date.now() < deadline && still < 3) {
+      await new Promise((r) => setTimeout(r, 200));
+      still = sent === last ? still + 1 : 0;
+      last = sent;
+    }
+    return sent;
+  }
+
+  const request1 = (auth: string): string =>
+    'POST /v1/chat/completions HTTP/1.1\r\nhost: api.openai.com\r\n' +
+    `authorization: Bearer ${auth}\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}`;
+
+  it('HTTP/1.1: the upstream stalls while the client does not read, and resumes when it does', async () => {
+    serveLargeDownload();
+    const t = await connectTunnel(zdr.proxyUrl, 'api.openai.com:443');
+    const socket = tls.connect({ socket: t.socket, servername: 'api.openai.com', ca: zdr.caPem });
+    try {
+      await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+      socket.write(request1(KEY));
+      const head = await new Promise<string>((resolve) =>
+        socket.once('data', (c: Buffer) => resolve(String(c))),
+      );
+      expect(head).toMatch(/^HTTP\/1\.1 200 /);
+      socket.pause();
+      const level = await levelOff();
+      expect(level).toBeGreaterThan(0);
+      expect(level).toBeLessThan(LEVEL_BOUND);
+      // Reading again drains the proxy and the upstream moves on.
+      let got = 0;
+      socket.on('data', (c: Buffer) => (got += c.length));
+      socket.resume();
+      const deadline = Date.now() + 15_000;
+      while (sent < level + 64 * MiB && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(sent).toBeGreaterThanOrEqual(level + 64 * MiB);
+      expect(got).toBeGreaterThan(64 * MiB);
+    } finally {
+      socket.destroy();
+    }
+  }, 60_000);
+
+  it('HTTP/2: the same through the h2 server', async () => {
+    serveLargeDownload();
+    const t = await connectTunnel(zdr.proxyUrl, 'api.openai.com:443');
+    const socket = tls.connect({
+      socket: t.socket,
+      servername: 'api.openai.com',
+      ca: zdr.caPem,
+      ALPNProtocols: ['h2'],
+    });
+    await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    expect(socket.alpnProtocol).toBe('h2');
+    const session = http2.connect('https://api.openai.com', { createConnection: () => socket });
+    try {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/v1/chat/completions',
+        authorization: `Bearer ${KEY}`,
+        'content-type': 'application/json',
+      });
+      stream.end('{}');
+      const status = await new Promise<number>((resolve) =>
+        stream.once('response', (h) => resolve(Number(h[':status']))),
+      );
+      expect(status).toBe(200);
+      stream.pause();
+      const level = await levelOff();
+      expect(level).toBeGreaterThan(0);
+      expect(level).toBeLessThan(LEVEL_BOUND);
+      let got = 0;
+      stream.on('data', (c: Buffer) => (got += c.length));
+      stream.resume();
+      const deadline = Date.now() + 15_000;
+      while (sent < level + 64 * MiB && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(sent).toBeGreaterThanOrEqual(level + 64 * MiB);
+      expect(got).toBeGreaterThan(64 * MiB);
+    } finally {
+      session.destroy();
+      socket.destroy();
+    }
+  }, 60_000);
 });
