@@ -331,7 +331,8 @@ function micro() {
         ? `### Side by side at the same time (\`node bench/quick.mjs --parallel\`, ${q.rounds} round(s) of ${q.duration_s} s)\n\n` +
             'Every proxy below serves its own client at the same moment, so disturbance from other jobs hits all of ' +
             'them alike; "CPU vs first" is the per-round ratio to the first row. `floor:pipe` terminates TLS on both ' +
-            'legs and copies bytes; `floor:http` adds node:http and undici (bench/floor.mjs); neither has any policy.'
+            "legs and copies bytes; `floor:http` adds node:http and undici's `request()`, `floor:dispatch` the same with " +
+            '`dispatch()` as zdr-egress uses it (bench/floor.mjs); none has any policy.'
         : `### Quick proxy bench (\`node bench/quick.mjs\`, ${q.rounds} round(s) of ${q.duration_s} s)`,
       '',
       q.parallel

@@ -82,7 +82,7 @@ if [[ $MICRO == 1 ]]; then
   timeout 600 node bench/quick.mjs --rounds 3 --json >"$PB_WORK/results/zdr-$TS.quick.json" &&
     report_args+=(--quick "$PB_WORK/results/zdr-$TS.quick.json") || log "quick.mjs failed"
   # The same requests through Squid, the two reference floors and zdr-egress at the same moment.
-  side=(--repo floor:pipe --repo floor:http --repo "$REPO,label:zdr-egress")
+  side=(--repo floor:pipe --repo floor:http --repo floor:dispatch --repo "$REPO,label:zdr-egress")
   command -v squid >/dev/null && side+=(--peer squid)
   timeout 900 node bench/quick.mjs --parallel --rounds 3 "${side[@]}" --scenarios ka1,ka32,newconn --json \
     >"$PB_WORK/results/zdr-$TS.side.json" &&
