@@ -37,15 +37,19 @@ export async function runPrimary(config: Config): Promise<void> {
     process.stderr.write(`zdr-egress: a worker exited (${signal ?? code}); starting another\n`);
     fork();
   });
+  // A worker that is exiting stays in cluster.workers until its 'exit' event; a send to it then fails
+  // with ERR_IPC_CHANNEL_CLOSED. Without the callback that is an 'error' event nobody handles, and
+  // it took the primary down with it (seen under load at SIGTERM).
   const healthTimer = setInterval(() => {
     const msg: ToWorker = { type: 'log-health', health: log.health() };
-    for (const w of Object.values(cluster.workers ?? {})) w?.send(msg);
+    for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send(msg, () => undefined);
   }, 1000);
   healthTimer.unref();
 
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    clearInterval(healthTimer);
     process.stderr.write(`zdr-egress: ${signal} received, draining ${config.workers} workers\n`);
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
     const deadline = setTimeout(() => {
@@ -55,7 +59,6 @@ export async function runPrimary(config: Config): Promise<void> {
       if (Object.keys(cluster.workers ?? {}).length > 0) return;
       clearInterval(waitAll);
       clearTimeout(deadline);
-      clearInterval(healthTimer);
       log.close();
       process.exit(0);
     }, 50);
@@ -91,7 +94,9 @@ function ipcDecisionLog(): DecisionLog {
     if (timer !== null) clearTimeout(timer);
     timer = null;
     if (batch.length === 0) return;
-    process.send?.({ type: 'decisions', records: batch } satisfies ToPrimary);
+    // With the primary gone (the channel closed) nothing can record these; the worker exits next.
+    if (process.connected)
+      process.send?.({ type: 'decisions', records: batch } satisfies ToPrimary, () => undefined);
     batch = [];
   };
   return {

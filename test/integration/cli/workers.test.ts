@@ -1,6 +1,6 @@
 // `start --workers 2`: two processes share the proxy port, one decision-log writer records both.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -54,3 +54,66 @@ it('serves from two workers and records every decision in the one log, then drai
   db.close();
   expect(rows.n).toBe(20);
 }, 30_000);
+
+it('replaces a worker that dies, keeps serving, and still drains to exit 0', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'zdr-workers-'));
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'start',
+      '--workers',
+      '2',
+      '--listen',
+      '127.0.0.1:0',
+      '--admin',
+      '127.0.0.1:0',
+      '--policies',
+      REPO_POLICIES,
+    ],
+    { cwd, env: { PATH: process.env.PATH ?? '', HOME: tmpdir() }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
+  // The primary's children (Linux): the two workers.
+  const workers = (): number[] =>
+    readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  try {
+    for (let i = 0; i < 200 && !out.includes('workers 2'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out, err).toMatch(/workers 2/);
+    const proxy = /proxy (http:\/\/\S+)/.exec(out)?.[1] ?? '';
+    const before = workers();
+    expect(before).toHaveLength(2);
+    // Across three of the primary's one-second health broadcasts, so one is likely to meet the dying worker.
+    process.kill(before[0] as number, 'SIGKILL');
+    for (let i = 0; i < 200 && !err.includes('starting another'); i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(err).toMatch(/a worker exited \(SIGKILL\); starting another/);
+    let now: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      now = workers();
+      if (now.length === 2 && !now.includes(before[0] as number)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(now).toHaveLength(2);
+    expect(now).not.toContain(before[0]);
+    await new Promise((r) => setTimeout(r, 2500));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        curl(['-s', '-o', '/dev/null', '-w', '%{http_code}', '-x', proxy, 'http://chatgpt.com/']),
+      ),
+    );
+    expect(results.map((r) => r.stdout)).toEqual(Array(10).fill('403'));
+  } finally {
+    child.kill('SIGTERM');
+  }
+  expect(await exited, err).toBe(0);
+  expect(err).not.toMatch(/ERR_IPC_CHANNEL_CLOSED|Unhandled/);
+}, 40_000);
