@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type net from 'node:net';
+import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { ProxyAgent } from 'undici';
 
@@ -37,6 +38,19 @@ export function connectTunnel(
     req.once('error', reject);
     req.end();
   });
+}
+
+/** A CONNECT tunnel to host:443 with TLS on top, trusting only `caPem`; resolves once the handshake is done. */
+export async function tlsThroughTunnel(
+  proxyUrl: string,
+  host: string,
+  caPem: string,
+  alpn: readonly string[] = ['http/1.1'],
+): Promise<tls.TLSSocket> {
+  const t = await connectTunnel(proxyUrl, `${host}:443`);
+  const socket = tls.connect({ socket: t.socket, servername: host, ca: caPem, ALPNProtocols: [...alpn] });
+  await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+  return socket;
 }
 
 const execFileP = promisify(execFile);

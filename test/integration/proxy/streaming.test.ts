@@ -4,10 +4,9 @@
 import type http from 'node:http';
 import http2 from 'node:http2';
 import { PassThrough } from 'node:stream';
-import tls from 'node:tls';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTunnel, proxiedAgent } from '../../helpers/clients.js';
+import { proxiedAgent, tlsThroughTunnel } from '../../helpers/clients.js';
 import { startTestEgress, type TestEgress } from '../../helpers/egress.js';
 import { startHttpsUpstream, type HttpsUpstream } from '../../helpers/https-upstream.js';
 
@@ -154,33 +153,41 @@ describe('backpressure on an intercepted download', () => {
     return sent;
   }
 
-  const request1 = (auth: string): string =>
-    'POST /v1/chat/completions HTTP/1.1\r\nhost: api.openai.com\r\n' +
-    `authorization: Bearer ${auth}\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}`;
+  /**
+   * With the response under way: stop reading, check that the upstream levels off well below what it
+   * offers, then read again and check that the transfer moves on by another 64 MiB.
+   */
+  async function holdsBackThenResumes(reader: {
+    pause(): unknown;
+    resume(): unknown;
+    on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  }): Promise<void> {
+    reader.pause();
+    const level = await levelOff();
+    expect(level).toBeGreaterThan(0);
+    expect(level).toBeLessThan(LEVEL_BOUND);
+    let got = 0;
+    reader.on('data', (c: Buffer) => (got += c.length));
+    reader.resume();
+    const deadline = Date.now() + 15_000;
+    while (sent < level + 64 * MiB && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(sent).toBeGreaterThanOrEqual(level + 64 * MiB);
+    expect(got).toBeGreaterThan(64 * MiB);
+  }
 
   it('HTTP/1.1: the upstream stalls while the client does not read, and resumes when it does', async () => {
     serveLargeDownload();
-    const t = await connectTunnel(zdr.proxyUrl, 'api.openai.com:443');
-    const socket = tls.connect({ socket: t.socket, servername: 'api.openai.com', ca: zdr.caPem });
+    const socket = await tlsThroughTunnel(zdr.proxyUrl, 'api.openai.com', zdr.caPem);
     try {
-      await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
-      socket.write(request1(KEY));
+      socket.write(
+        'POST /v1/chat/completions HTTP/1.1\r\nhost: api.openai.com\r\n' +
+          `authorization: Bearer ${KEY}\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}`,
+      );
       const head = await new Promise<string>((resolve) =>
         socket.once('data', (c: Buffer) => resolve(String(c))),
       );
       expect(head).toMatch(/^HTTP\/1\.1 200 /);
-      socket.pause();
-      const level = await levelOff();
-      expect(level).toBeGreaterThan(0);
-      expect(level).toBeLessThan(LEVEL_BOUND);
-      // Reading again drains the proxy and the upstream moves on.
-      let got = 0;
-      socket.on('data', (c: Buffer) => (got += c.length));
-      socket.resume();
-      const deadline = Date.now() + 15_000;
-      while (sent < level + 64 * MiB && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(sent).toBeGreaterThanOrEqual(level + 64 * MiB);
-      expect(got).toBeGreaterThan(64 * MiB);
+      await holdsBackThenResumes(socket);
     } finally {
       socket.destroy();
     }
@@ -188,14 +195,7 @@ describe('backpressure on an intercepted download', () => {
 
   it('HTTP/2: the same through the h2 server', async () => {
     serveLargeDownload();
-    const t = await connectTunnel(zdr.proxyUrl, 'api.openai.com:443');
-    const socket = tls.connect({
-      socket: t.socket,
-      servername: 'api.openai.com',
-      ca: zdr.caPem,
-      ALPNProtocols: ['h2'],
-    });
-    await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    const socket = await tlsThroughTunnel(zdr.proxyUrl, 'api.openai.com', zdr.caPem, ['h2']);
     expect(socket.alpnProtocol).toBe('h2');
     const session = http2.connect('https://api.openai.com', { createConnection: () => socket });
     try {
@@ -210,17 +210,7 @@ describe('backpressure on an intercepted download', () => {
         stream.once('response', (h) => resolve(Number(h[':status']))),
       );
       expect(status).toBe(200);
-      stream.pause();
-      const level = await levelOff();
-      expect(level).toBeGreaterThan(0);
-      expect(level).toBeLessThan(LEVEL_BOUND);
-      let got = 0;
-      stream.on('data', (c: Buffer) => (got += c.length));
-      stream.resume();
-      const deadline = Date.now() + 15_000;
-      while (sent < level + 64 * MiB && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(sent).toBeGreaterThanOrEqual(level + 64 * MiB);
-      expect(got).toBeGreaterThan(64 * MiB);
+      await holdsBackThenResumes(stream);
     } finally {
       session.destroy();
       socket.destroy();
