@@ -427,9 +427,10 @@ async function main() {
   const loadSecs = (performance.now() - loadStart) / 1000;
 
   // Descriptors drain: client sockets close at once; the proxy's pooled upstream sockets close
-  // after undici's keep-alive timeout (the upstream's hint, at most 60 s). Poll for up to 75 s.
+  // after undici's keep-alive timeout (the upstream's hint, at most 60 s). Poll for up to 75 s until
+  // the count is back at the baseline (the check then allows fdMargin, for a pool still closing).
   let after = { rssKb: rssKb(pid), fds: fdCount(pid) };
-  for (let i = 0; i < 75 && after.fds > baseline.fds + fdMargin; i++) {
+  for (let i = 0; i < 75 && after.fds > baseline.fds; i++) {
     await sleep(1_000);
     after = { rssKb: rssKb(pid), fds: fdCount(pid) };
   }
