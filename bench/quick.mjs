@@ -25,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
+import { startNodeFlags } from './start-flags.mjs';
 
 const HERE = import.meta.dirname;
 const argv = process.argv.slice(2);
@@ -579,10 +580,3 @@ function serveUpstream() {
 
 if (argv[0] === '--serve-upstream') serveUpstream();
 else await main();
-
-/** The node flags `npm start` passes for a build (its package.json start script): each build runs as it ships. */
-function startNodeFlags(repo) {
-  const start = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).scripts?.start ?? '';
-  const m = /^node((?: --?\S+)*) dist\/cli\/index\.js/.exec(start);
-  return m ? m[1].trim().split(' ').filter(Boolean) : [];
-}

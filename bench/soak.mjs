@@ -20,6 +20,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { startNodeFlags } from './start-flags.mjs';
 
 const HERE = import.meta.dirname;
 const argv = process.argv.slice(2);
@@ -655,11 +656,4 @@ function firstLine(stream, re, ms) {
     };
     stream.on('data', onData);
   });
-}
-
-/** The node flags `npm start` passes (the package.json start script): the soak runs the proxy as it ships. */
-function startNodeFlags(repo) {
-  const start = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).scripts?.start ?? '';
-  const m = /^node((?: --?\S+)*) dist\/cli\/index\.js/.exec(start);
-  return m ? m[1].trim().split(' ').filter(Boolean) : [];
 }

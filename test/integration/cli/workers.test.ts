@@ -10,7 +10,8 @@ import { REPO_POLICIES } from '../../helpers/egress.js';
 
 const BIN = new URL('../../../dist/cli/index.js', import.meta.url).pathname;
 
-it('serves from two workers and records every decision in the one log, then drains on SIGTERM', async () => {
+/** `start --workers 2` in a fresh folder, with its output collected and its exit code awaited. */
+function startWorkers() {
   const cwd = mkdtempSync(join(tmpdir(), 'zdr-workers-'));
   const child = spawn(
     process.execPath,
@@ -28,20 +29,31 @@ it('serves from two workers and records every decision in the one log, then drai
     ],
     { cwd, env: { PATH: process.env.PATH ?? '', HOME: tmpdir() }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const io = { out: '', err: '' };
+  child.stdout.on('data', (c: Buffer) => (io.out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (io.err += c.toString()));
   const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
+  const ready = async (): Promise<string> => {
+    for (let i = 0; i < 200 && !io.out.includes('workers 2'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(io.out, io.err).toMatch(/zdr-egress ready: proxy http:\/\/127\.0\.0\.1:\d+ .* workers 2/);
+    return /proxy (http:\/\/\S+)/.exec(io.out)?.[1] ?? '';
+  };
+  return { cwd, child, io, exited, ready };
+}
+
+const chatgptThrough = (proxy: string, n: number) =>
+  Promise.all(
+    Array.from({ length: n }, () =>
+      curl(['-s', '-o', '/dev/null', '-w', '%{http_code}', '-x', proxy, 'http://chatgpt.com/']),
+    ),
+  );
+
+it('serves from two workers and records every decision in the one log, then drains on SIGTERM', async () => {
+  const { cwd, child, exited, ready } = startWorkers();
   try {
-    for (let i = 0; i < 200 && !out.includes('workers 2'); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(out, err).toMatch(/zdr-egress ready: proxy http:\/\/127\.0\.0\.1:\d+ .* workers 2/);
-    const proxy = /proxy (http:\/\/\S+)/.exec(out)?.[1] ?? '';
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        curl(['-s', '-o', '/dev/null', '-w', '%{http_code}', '-x', proxy, 'http://chatgpt.com/']),
-      ),
-    );
+    const proxy = await ready();
+    const results = await chatgptThrough(proxy, 20);
     expect(results.map((r) => r.stdout)).toEqual(Array(20).fill('403'));
   } finally {
     child.kill('SIGTERM');
@@ -56,28 +68,7 @@ it('serves from two workers and records every decision in the one log, then drai
 }, 30_000);
 
 it('replaces a worker that dies, keeps serving, and still drains to exit 0', async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'zdr-workers-'));
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'start',
-      '--workers',
-      '2',
-      '--listen',
-      '127.0.0.1:0',
-      '--admin',
-      '127.0.0.1:0',
-      '--policies',
-      REPO_POLICIES,
-    ],
-    { cwd, env: { PATH: process.env.PATH ?? '', HOME: tmpdir() }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
+  const { child, io, exited, ready } = startWorkers();
   // The primary's children (Linux): the two workers.
   const workers = (): number[] =>
     readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')
@@ -86,16 +77,13 @@ it('replaces a worker that dies, keeps serving, and still drains to exit 0', asy
       .filter(Boolean)
       .map(Number);
   try {
-    for (let i = 0; i < 200 && !out.includes('workers 2'); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(out, err).toMatch(/workers 2/);
-    const proxy = /proxy (http:\/\/\S+)/.exec(out)?.[1] ?? '';
+    const proxy = await ready();
     const before = workers();
     expect(before).toHaveLength(2);
-    // Across three of the primary's one-second health broadcasts, so one is likely to meet the dying worker.
     process.kill(before[0] as number, 'SIGKILL');
-    for (let i = 0; i < 200 && !err.includes('starting another'); i++)
+    for (let i = 0; i < 200 && !io.err.includes('starting another'); i++)
       await new Promise((r) => setTimeout(r, 25));
-    expect(err).toMatch(/a worker exited \(SIGKILL\); starting another/);
+    expect(io.err).toMatch(/a worker exited \(SIGKILL\); starting another/);
     let now: number[] = [];
     for (let i = 0; i < 120; i++) {
       now = workers();
@@ -104,16 +92,13 @@ it('replaces a worker that dies, keeps serving, and still drains to exit 0', asy
     }
     expect(now).toHaveLength(2);
     expect(now).not.toContain(before[0]);
+    // Past two of the primary's one-second health broadcasts, which must not trip over the dead worker.
     await new Promise((r) => setTimeout(r, 2500));
-    const results = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        curl(['-s', '-o', '/dev/null', '-w', '%{http_code}', '-x', proxy, 'http://chatgpt.com/']),
-      ),
-    );
+    const results = await chatgptThrough(proxy, 10);
     expect(results.map((r) => r.stdout)).toEqual(Array(10).fill('403'));
   } finally {
     child.kill('SIGTERM');
   }
-  expect(await exited, err).toBe(0);
-  expect(err).not.toMatch(/ERR_IPC_CHANNEL_CLOSED|Unhandled/);
+  expect(await exited, io.err).toBe(0);
+  expect(io.err).not.toMatch(/ERR_IPC_CHANNEL_CLOSED|Unhandled/);
 }, 40_000);
