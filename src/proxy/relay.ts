@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { ClientResponse } from './pipeline.js';
 import { clientResponseHeadersRaw } from './headers.js';
 
-/** At most this much of a response waits in memory for a slow client before the upstream is paused. */
+/** How much of a response may wait in memory for a slow client (plus the chunk that crossed it) before the upstream is paused. */
 export const RELAY_BUFFER_BYTES = 64 * 1024;
 
 export interface RelayEvents {
