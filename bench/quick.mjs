@@ -26,6 +26,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { startNodeFlags } from './start-flags.mjs';
+import { makeUpstreamPki } from './upstream-pki.mjs';
 
 const HERE = import.meta.dirname;
 const argv = process.argv.slice(2);
@@ -95,61 +96,7 @@ async function main() {
   guard.unref();
 
   // Throwaway upstream PKI (ECDSA P-256, like the peerbench upstream).
-  const ossl = (...a) => execFileSync('openssl', a, { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
-  ossl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=zdr quick upstream CA',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign',
-  );
-  ossl(
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'upstream.key',
-    '-out',
-    'upstream.csr',
-    '-subj',
-    '/CN=api.zdr.test',
-  );
-  fs.writeFileSync(path.join(tmp, 'ext'), 'subjectAltName=DNS:api.zdr.test\nextendedKeyUsage=serverAuth\n');
-  ossl(
-    'x509',
-    '-req',
-    '-in',
-    'upstream.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'ext',
-    '-out',
-    'upstream.pem',
-  );
+  makeUpstreamPki(tmp, 'api.zdr.test', 'zdr quick upstream CA');
   const upstreamCa = fs.readFileSync(path.join(tmp, 'ca.pem'));
 
   const upstream = spawn(...pinned(1, process.execPath, [import.meta.filename, '--serve-upstream', tmp]), {

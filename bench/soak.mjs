@@ -21,6 +21,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { startNodeFlags } from './start-flags.mjs';
+import { makeUpstreamPki } from './upstream-pki.mjs';
 
 const HERE = import.meta.dirname;
 const argv = process.argv.slice(2);
@@ -141,61 +142,7 @@ async function main() {
   guard.unref();
 
   // Upstream PKI (ECDSA P-256) for api.openai.com, trusted by the proxy through --upstream-ca.
-  const ossl = (...a) => execFileSync('openssl', a, { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
-  ossl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=zdr soak upstream CA',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign',
-  );
-  ossl(
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'upstream.key',
-    '-out',
-    'upstream.csr',
-    '-subj',
-    '/CN=api.openai.com',
-  );
-  fs.writeFileSync(path.join(tmp, 'ext'), 'subjectAltName=DNS:api.openai.com\nextendedKeyUsage=serverAuth\n');
-  ossl(
-    'x509',
-    '-req',
-    '-in',
-    'upstream.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'ext',
-    '-out',
-    'upstream.pem',
-  );
+  makeUpstreamPki(tmp, 'api.openai.com', 'zdr soak upstream CA');
 
   const upstream = spawn(process.execPath, [import.meta.filename, '--serve-upstream', tmp], {
     stdio: ['ignore', 'pipe', 'inherit'],
