@@ -48,6 +48,7 @@ export async function tlsThroughTunnel(
   alpn: readonly string[] = ['http/1.1'],
 ): Promise<tls.TLSSocket> {
   const t = await connectTunnel(proxyUrl, `${host}:443`);
+  if (t.status !== 200) throw new Error(`CONNECT ${host}:443 answered ${t.status}`);
   const socket = tls.connect({ socket: t.socket, servername: host, ca: caPem, ALPNProtocols: [...alpn] });
   await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
   return socket;

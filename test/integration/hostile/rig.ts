@@ -4,10 +4,10 @@
 // came back; `alive()` proves the proxy still answers after each hostile case.
 import http from 'node:http';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { request, type ProxyAgent } from 'undici';
 import { expect } from 'vitest';
-import { connectTunnel, proxiedAgent } from '../../helpers/clients.js';
+import { proxiedAgent, tlsThroughTunnel } from '../../helpers/clients.js';
 import { startTestEgress, type TestEgress } from '../../helpers/egress.js';
 import { startHttpsUpstream, type HttpsUpstream } from '../../helpers/https-upstream.js';
 
@@ -184,11 +184,8 @@ export async function interceptedSocket(
   host = 'api.openai.com',
   alpn: readonly string[] = ['http/1.1'],
 ): Promise<tls.TLSSocket> {
-  const t = await connectTunnel(rig.zdr.proxyUrl, `${host}:443`);
-  expect(t.status).toBe(200);
-  const s = tls.connect({ socket: t.socket, servername: host, ca: rig.zdr.caPem, ALPNProtocols: [...alpn] });
+  const s = await tlsThroughTunnel(rig.zdr.proxyUrl, host, rig.zdr.caPem, alpn);
   s.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => s.once('secureConnect', resolve).once('error', reject));
   return s;
 }
 
