@@ -105,32 +105,19 @@ function isInjected(lower: string, inject: readonly HeaderInjection[]): boolean 
 
 export type ResponseHeaders = Record<string, string | string[]>;
 
-/** Copies undici's response headers for the client, dropping hop-by-hop ones, adding ours. */
-export function clientResponseHeaders(
-  upstream: Record<string, string | string[] | undefined>,
-  action: 'allow' | 'report',
-  decisionId: string,
-): ResponseHeaders {
-  const out: ResponseHeaders = {};
-  for (const name in upstream) {
-    const value = upstream[name];
-    if (value === undefined || RESPONSE_DROP.has(name)) continue;
-    out[name] = value;
-  }
-  out['x-zdr-egress-decision'] = action;
-  out['x-zdr-egress-decision-id'] = decisionId;
-  return out;
+/** The decision a response carries to the client; null for plain HTTP, which is not decided. */
+export interface ResponseStamp {
+  readonly action: 'allow' | 'report';
+  readonly decisionId: string;
 }
 
 /**
- * clientResponseHeaders straight from undici's raw [name, value, ...] buffers: one pass, no intermediate
- * object. Values are decoded as latin1, the encoding node:http writes them in, so bytes pass unchanged.
+ * The client's response headers, straight from undici's raw [name, value, ...] buffers in one pass:
+ * hop-by-hop headers and Alt-Svc dropped, any `x-zdr-egress-*` from upstream dropped (only the proxy
+ * speaks for itself), ours added last. Values are decoded as latin1, the encoding node:http writes
+ * them in, so bytes pass unchanged.
  */
-export function clientResponseHeadersRaw(
-  raw: readonly Buffer[],
-  action: 'allow' | 'report',
-  decisionId: string,
-): ResponseHeaders {
+export function clientResponseHeaders(raw: readonly Buffer[], stamp: ResponseStamp | null): ResponseHeaders {
   const out: ResponseHeaders = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
@@ -141,7 +128,9 @@ export function clientResponseHeadersRaw(
     else if (Array.isArray(prev)) prev.push(value);
     else out[name] = [prev, value];
   }
-  out['x-zdr-egress-decision'] = action;
-  out['x-zdr-egress-decision-id'] = decisionId;
+  if (stamp !== null) {
+    out['x-zdr-egress-decision'] = stamp.action;
+    out['x-zdr-egress-decision-id'] = stamp.decisionId;
+  }
   return out;
 }

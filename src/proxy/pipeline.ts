@@ -189,27 +189,31 @@ export function createPipeline(deps: PipelineDeps) {
     const requestBody: Buffer | Readable | null = body ?? (hasBody ? (req as Readable) : null);
     const action = ex.decision.action === 'report' ? 'report' : 'allow';
     return new Promise((resolve) => {
-      const handler = new RelayHandler(res, action, ex.id, {
-        bytesUp: body === null ? (n) => void (ex.bytesUp += n) : undefined,
-        bytesDown: (n) => void (ex.bytesDown += n),
-        failedBeforeHead: (err) => {
-          if (errorCode(err) === 'ZDR_EGRESS_DENIED') {
-            // The host resolved to an address egress safety refuses: that is a block, not an outage.
-            ex.decision = fixedDecision('egress_denied', deps.policy());
-            sendBlock(res, deps.render, ex.decision, ex.id, ex.conn, ex.path, ex.facts);
-            return;
-          }
-          publishFault('upstream.request', err);
-          sendUpstreamFailure(res, classifyUpstreamFailure(err), ex.id, action, ex.conn.host, ex.facts);
+      const handler = new RelayHandler(
+        res,
+        { action, decisionId: ex.id },
+        {
+          bytesUp: body === null ? (n) => void (ex.bytesUp += n) : undefined,
+          bytesDown: (n) => void (ex.bytesDown += n),
+          failedBeforeHead: (err) => {
+            if (errorCode(err) === 'ZDR_EGRESS_DENIED') {
+              // The host resolved to an address egress safety refuses: that is a block, not an outage.
+              ex.decision = fixedDecision('egress_denied', deps.policy());
+              sendBlock(res, deps.render, ex.decision, ex.id, ex.conn, ex.path, ex.facts);
+              return;
+            }
+            publishFault('upstream.request', err);
+            sendUpstreamFailure(res, classifyUpstreamFailure(err), ex.id, action, ex.conn.host, ex.facts);
+          },
+          failedAfterHead: (err) => {
+            if (!res.destroyed) {
+              publishFault('upstream.stream', err);
+              abort(res);
+            }
+          },
+          done: resolve,
         },
-        failedAfterHead: (err) => {
-          if (!res.destroyed) {
-            publishFault('upstream.stream', err);
-            abort(res);
-          }
-        },
-        done: resolve,
-      });
+      );
       deps.agent.dispatch(
         {
           origin: originOf(ex.conn),

@@ -6,7 +6,7 @@
 
 import type { Dispatcher } from 'undici';
 import type { ClientResponse } from './pipeline.js';
-import { clientResponseHeadersRaw } from './headers.js';
+import { clientResponseHeaders, type ResponseStamp } from './headers.js';
 
 /** How much of a response may wait in memory for a slow client (plus the chunk that crossed it) before the upstream is paused. */
 export const RELAY_BUFFER_BYTES = 64 * 1024;
@@ -30,8 +30,7 @@ export class RelayHandler implements Dispatcher.DispatchHandler {
 
   constructor(
     private readonly res: ClientResponse,
-    private readonly action: 'allow' | 'report',
-    private readonly decisionId: string,
+    private readonly stamp: ResponseStamp | null,
     private readonly events: RelayEvents,
   ) {
     res.once('close', this.onClientClose);
@@ -60,7 +59,7 @@ export class RelayHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // 1xx (103 Early Hints): not forwarded
     this.resumeUpstream = resume;
     this.res.on('drain', this.onDrain);
-    this.res.writeHead(statusCode, clientResponseHeadersRaw(rawHeaders, this.action, this.decisionId));
+    this.res.writeHead(statusCode, clientResponseHeaders(rawHeaders, this.stamp));
     void statusText;
     return true;
   }
