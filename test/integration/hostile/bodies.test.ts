@@ -4,27 +4,13 @@
 import diagnostics from 'node:diagnostics_channel';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DECISION_CHANNEL, type DecisionRecord } from '../../../src/domain/record.js';
-import { KEY, MARKER, startRig, type Rig } from './rig.js';
+import { KEY, MARKER, useRig, type Rig } from './rig.js';
 
 let rig: Rig;
 
-beforeAll(async () => {
-  rig = await startRig();
-});
-
-afterAll(async () => {
-  await rig?.stop();
-});
-
-afterEach(async () => {
-  try {
-    await rig.alive();
-  } finally {
-    rig.clearSeen();
-  }
-});
+useRig((r) => (rig = r));
 
 async function post(
   body: Buffer | string,

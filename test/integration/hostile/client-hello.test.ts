@@ -3,7 +3,7 @@
 // in a clean close (never a raw tunnel, never a crash), and a slow hello must not hold a socket
 // forever.
 import net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { captureClientHello } from '../../helpers/client-hello.js';
 import {
   clientHello,
@@ -12,27 +12,15 @@ import {
   hostName,
   serverNameExtension,
 } from '../../unit/fuzz/client-hello-builder.js';
-import { exchange, expectCleanRefusal, startRig, type RawReply, type Rig } from './rig.js';
+import { exchange, expectCleanRefusal, useRig, type RawReply, type Rig } from './rig.js';
 
 let rig: Rig;
 let realHello: Buffer;
 
+useRig((r) => (rig = r), { nothingForwarded: true });
+
 beforeAll(async () => {
-  rig = await startRig();
   realHello = await captureClientHello('api.openai.com');
-});
-
-afterAll(async () => {
-  await rig?.stop();
-});
-
-afterEach(async () => {
-  try {
-    await rig.alive();
-    expect(rig.seen()).toEqual([]);
-  } finally {
-    rig.clearSeen();
-  }
 });
 
 /** CONNECT to `authority` on a raw socket; resolves once the 200 is in, with the socket. */

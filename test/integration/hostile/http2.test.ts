@@ -3,26 +3,12 @@
 // the proxy keeps serving, and a body is never forwarded uninspected nor silently dropped.
 import http2 from 'node:http2';
 import type tls from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KEY, exchange, interceptedSocket, startRig, type Rig } from './rig.js';
+import { describe, expect, it } from 'vitest';
+import { KEY, exchange, interceptedSocket, useRig, type Rig } from './rig.js';
 
 let rig: Rig;
 
-beforeAll(async () => {
-  rig = await startRig();
-});
-
-afterAll(async () => {
-  await rig?.stop();
-});
-
-afterEach(async () => {
-  try {
-    await rig.alive();
-  } finally {
-    rig.clearSeen();
-  }
-});
+useRig((r) => (rig = r));
 
 async function h2Session(): Promise<http2.ClientHttp2Session> {
   const socket = await interceptedSocket(rig, 'api.openai.com', ['h2']);

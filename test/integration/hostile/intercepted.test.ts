@@ -3,7 +3,7 @@
 // and header floods. The same rules as on the proxy port: a 4xx or a clean close, no complete
 // request upstream that the client did not send, no input quoted back, the proxy keeps serving.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SMUGGLING_SHAPES } from './shapes.js';
 import {
   ANTHROPIC_KEY,
@@ -12,28 +12,14 @@ import {
   exchange,
   expectCleanRefusal,
   interceptedSocket,
-  startRig,
+  useRig,
   type Payload,
   type Rig,
 } from './rig.js';
 
 let rig: Rig;
 
-beforeAll(async () => {
-  rig = await startRig();
-});
-
-afterAll(async () => {
-  await rig?.stop();
-});
-
-afterEach(async () => {
-  try {
-    await rig.alive();
-  } finally {
-    rig.clearSeen();
-  }
-});
+useRig((r) => (rig = r));
 
 async function send(payload: Payload, halfClose = false) {
   return exchange(await interceptedSocket(rig), payload, { halfClose });

@@ -2,7 +2,7 @@
 // on plain-HTTP forwarding, header floods. Every case must get a 4xx or a clean close, nothing may
 // reach an upstream, no answer may quote the input, and the proxy keeps serving afterwards.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureClientHello } from '../../helpers/client-hello.js';
 import { SMUGGLING_SHAPES } from './shapes.js';
 import {
@@ -11,28 +11,14 @@ import {
   exchange,
   expectCleanRefusal,
   rawProxySocket,
-  startRig,
+  useRig,
   type Payload,
   type Rig,
 } from './rig.js';
 
 let rig: Rig;
 
-beforeAll(async () => {
-  rig = await startRig();
-});
-
-afterAll(async () => {
-  await rig?.stop();
-});
-
-afterEach(async () => {
-  try {
-    await rig.alive();
-  } finally {
-    rig.clearSeen();
-  }
-});
+useRig((r) => (rig = r));
 
 /** Nothing reached an upstream at all. */
 function expectNothingForwarded(): void {

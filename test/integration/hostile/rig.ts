@@ -6,7 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { request, type ProxyAgent } from 'undici';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { proxiedAgent, tlsThroughTunnel } from '../../helpers/clients.js';
 import { startTestEgress, type TestEgress } from '../../helpers/egress.js';
 import { startHttpsUpstream, type HttpsUpstream } from '../../helpers/https-upstream.js';
@@ -44,6 +44,34 @@ export interface Rig {
 
 export interface RigOptions {
   readonly config?: Record<string, unknown>;
+}
+
+/**
+ * The hooks every hostile file shares: one rig for the file (handed to `set`), stopped at the end, and
+ * after each case proof that the proxy still answers, plus, with `nothingForwarded`, that the case
+ * reached no upstream.
+ */
+export function useRig(
+  set: (rig: Rig) => void,
+  opts: RigOptions & { readonly nothingForwarded?: boolean } = {},
+): void {
+  let rig: Rig | undefined;
+  beforeAll(async () => {
+    rig = await startRig(opts);
+    set(rig);
+  });
+  afterAll(async () => {
+    await rig?.stop();
+  });
+  afterEach(async () => {
+    if (rig === undefined) return;
+    try {
+      await rig.alive();
+      if (opts.nothingForwarded === true) expect(rig.seen()).toEqual([]);
+    } finally {
+      rig.clearSeen();
+    }
+  });
 }
 
 export async function startRig(opts: RigOptions = {}): Promise<Rig> {

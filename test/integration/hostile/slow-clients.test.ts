@@ -3,30 +3,15 @@
 // The bound checked is generous (the timeout plus a few seconds of check interval); what must never
 // happen is a socket held open for as long as the client keeps trickling.
 import type net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { interceptedSocket, rawProxySocket, startRig, type RawReply, type Rig } from './rig.js';
+import { describe, expect, it } from 'vitest';
+import { interceptedSocket, rawProxySocket, useRig, type RawReply, type Rig } from './rig.js';
 
 let rig: Rig;
 const HEADERS_TIMEOUT_MS = 1_000;
 /** How long a trickling client may keep its socket: the timeout and a few seconds of slack. */
 const BOUND_MS = HEADERS_TIMEOUT_MS + 5_000;
 
-beforeAll(async () => {
-  rig = await startRig({ config: { headers_timeout: '1s' } });
-});
-
-afterAll(async () => {
-  await rig?.stop();
-});
-
-afterEach(async () => {
-  try {
-    await rig.alive();
-    expect(rig.seen()).toEqual([]);
-  } finally {
-    rig.clearSeen();
-  }
-});
+useRig((r) => (rig = r), { config: { headers_timeout: '1s' }, nothingForwarded: true });
 
 /** Writes `head`, then one more header byte every 100 ms until the peer closes or the bound passes. */
 function trickle(socket: net.Socket, head: string): Promise<RawReply> {
