@@ -3,6 +3,8 @@
 // of zdr-egress's policy, classification, decision log or telemetry.
 //   node bench/floor.mjs pipe start --listen H:P --certs DIR --upstream-ca FILE --resolve HOST:PORT:ADDR:APORT
 //   node bench/floor.mjs http|dispatch start ...same...
+//   --tunnel HOST (any mode, repeatable): CONNECTs to HOST are piped raw to it, as zdr-egress tunnels a
+//   host no policy names (the harness's bulk_splice scenario).
 // pipe: CONNECT -> TLS terminated -> a TLS connection to the upstream per client connection -> bytes
 //       copied both ways (no HTTP parsing): the "relay" of issue 9.
 // http: CONNECT -> TLS terminated -> node:http -> one pooled undici Agent -> response piped back:
@@ -14,6 +16,7 @@
 
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
@@ -158,6 +161,18 @@ if (mode === 'pipe') {
 }
 
 const server = http.createServer((req, res) => res.writeHead(405).end());
+const tunnelled = new Set(argv.flatMap((a, i) => (a === '--tunnel' ? [argv[i + 1]] : [])));
+const tunnel = (socket, host, port) => {
+  const up = net.connect({ host, port, noDelay: true });
+  const kill = () => {
+    socket.destroy();
+    up.destroy();
+  };
+  socket.on('error', kill);
+  up.on('error', kill);
+  socket.pipe(up);
+  up.pipe(socket);
+};
 server.on('connect', (req, socket, head) => {
   const i = req.url.lastIndexOf(':');
   const host = req.url.slice(0, i);
@@ -165,7 +180,7 @@ server.on('connect', (req, socket, head) => {
   socket.setNoDelay(true);
   socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
   if (head.length > 0) socket.unshift(head);
-  handle(socket, host, port);
+  (tunnelled.has(host) ? tunnel : handle)(socket, host, port);
 });
 server.listen(Number(lport), lhost, () => {
   const a = server.address();

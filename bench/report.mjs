@@ -369,7 +369,17 @@ const generated = [
   '',
   ...all('also')
     .filter((l) => labels.includes(l))
-    .flatMap((l) => [`#### The same targets for \`${l}\``, '', targets(l), '']),
+    .flatMap((l) => [
+      l === 'floor-dispatch'
+        ? '#### The same targets for the reference floor (`floor-dispatch`)\n\n' +
+          "node:http and undici's `dispatch()` with no policy, classification, decision log or telemetry " +
+          '(bench/floor.mjs, run as one more target in each round): what the stack zdr-egress is built on ' +
+          'reaches on this machine before any of its own work.'
+        : `#### The same targets for \`${l}\``,
+      '',
+      targets(l),
+      '',
+    ]),
   noisyCells > 0
     ? `Some cells rest on values disturbed by other jobs on the host (marked "(noisy)"); treat them as indicative.\n`
     : '',

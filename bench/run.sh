@@ -6,6 +6,8 @@
 # --install-peers  apt-get install squid-openssl mitmproxy openssl first (needs root).
 # --proxies LIST   the peers (default "squid mitmproxy"); a path in it is another plugin, e.g. a second
 #                  zdr-egress build, which gets its own target table in the document.
+# --no-floor       leave out the reference floor (bench/peers/floor-dispatch.sh: node:http + undici with
+#                  no policy), which otherwise runs as one more target with its own target table.
 # The harness (../shared/bench, or $PEERBENCH_DIR) is read-only: run-all.sh copies itself to $PB_WORK
 # (default ${TMPDIR:-/tmp}/zdr-bench), adds api.zdr.test and bulk.zdr.test to /etc/hosts when they
 # do not resolve to 127.0.0.1, and writes results/ there. Every step is bounded in time.
@@ -20,6 +22,7 @@ PEERS=${PEERS:-squid mitmproxy}
 INSTALL=0
 MICRO=1
 DOC=1
+FLOOR=$REPO/bench/peers/floor-dispatch.sh
 DOC_OUT=$REPO/docs/benchmarks.md
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -29,9 +32,10 @@ while [[ $# -gt 0 ]]; do
     --scenarios) SCENARIOS=$2; shift ;;
     --proxies) PEERS=$2; shift ;;
     --no-micro) MICRO=0 ;;
+    --no-floor) FLOOR= ;;
     --no-doc) DOC=0 ;;
     --out) DOC_OUT=$2; shift ;;
-    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -64,11 +68,11 @@ TS=$(date +%Y%m%d-%H%M%S)
 OUT=$PB_WORK/results/zdr-$TS.jsonl
 # Budget: per round and target ~6 scenarios x (duration + warm-up + 20 s), bulk downloads, quiet-host
 # waits and re-runs of disturbed scenarios; run-all.sh also caps each bench.js run.
-n_targets=$((1 + $(wc -w <<<"$PEERS") + 1))
+n_targets=$((1 + $(wc -w <<<"$PEERS $FLOOR") + 1))
 BUDGET=$((ROUNDS * n_targets * (6 * (DURATION + 21) + 240) + 300))
-log "peerbench: $ROUNDS rounds x (direct $PEERS zdr-egress), ${DURATION}s scenarios; at most ${BUDGET}s; results $OUT"
+log "peerbench: $ROUNDS rounds x (direct $PEERS ${FLOOR:+floor-dispatch }zdr-egress), ${DURATION}s scenarios; at most ${BUDGET}s; results $OUT"
 ROUNDS=$ROUNDS DURATION=$DURATION SCENARIOS=$SCENARIOS OUT=$OUT \
-  PROXIES="$PEERS $REPO/bench/peers/zdr-egress.sh" \
+  PROXIES="$PEERS $FLOOR $REPO/bench/peers/zdr-egress.sh" \
   timeout -k 30 "$BUDGET" "$HARNESS/run-all.sh" || log "run-all.sh exited with $? (partial results are kept)"
 [[ -s $OUT ]] || { log "no results in $OUT"; exit 1; }
 
@@ -88,7 +92,7 @@ if [[ $MICRO == 1 ]]; then
     >"$PB_WORK/results/zdr-$TS.side.json" &&
     report_args+=(--quick "$PB_WORK/results/zdr-$TS.side.json") || log "quick.mjs --parallel failed"
 fi
-for p in $PEERS; do if [[ $p == */* ]]; then report_args+=(--also "$(basename "$p" .sh)"); fi; done
+for p in $PEERS $FLOOR; do if [[ $p == */* ]]; then report_args+=(--also "$(basename "$p" .sh)"); fi; done
 if [[ $DOC == 1 ]]; then
   node bench/report.mjs "${report_args[@]}"
 else
