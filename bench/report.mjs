@@ -232,6 +232,19 @@ function targets(z = ZDR) {
   return rows.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
+const FLOORS = {
+  'floor-pipe':
+    '#### The same targets for the byte-pipe floor (`floor-pipe`)\n\n' +
+    'TLS terminated with the same leaf and re-originated, bytes copied, no HTTP parsing, no policy, one ' +
+    'upstream connection per client connection (bench/floor.mjs, a target in each round): the least a ' +
+    'Node 20 process that intercepts spends on this machine.',
+  'floor-dispatch':
+    '#### The same targets for the HTTP floor (`floor-dispatch`)\n\n' +
+    "node:http and undici's `dispatch()` with no policy, classification, decision log or telemetry " +
+    '(bench/floor.mjs, a target in each round): what the stack zdr-egress is built on reaches on this ' +
+    'machine before any of its own work.',
+};
+
 // ---- the machine -------------------------------------------------------------------------------------
 function sh(cmd, args) {
   try {
@@ -369,17 +382,7 @@ const generated = [
   '',
   ...all('also')
     .filter((l) => labels.includes(l))
-    .flatMap((l) => [
-      l === 'floor-dispatch'
-        ? '#### The same targets for the reference floor (`floor-dispatch`)\n\n' +
-          "node:http and undici's `dispatch()` with no policy, classification, decision log or telemetry " +
-          '(bench/floor.mjs, run as one more target in each round): what the stack zdr-egress is built on ' +
-          'reaches on this machine before any of its own work.'
-        : `#### The same targets for \`${l}\``,
-      '',
-      targets(l),
-      '',
-    ]),
+    .flatMap((l) => [FLOORS[l] ?? `#### The same targets for \`${l}\``, '', targets(l), '']),
   noisyCells > 0
     ? `Some cells rest on values disturbed by other jobs on the host (marked "(noisy)"); treat them as indicative.\n`
     : '',

@@ -6,8 +6,8 @@
 # --install-peers  apt-get install squid-openssl mitmproxy openssl first (needs root).
 # --proxies LIST   the peers (default "squid mitmproxy"); a path in it is another plugin, e.g. a second
 #                  zdr-egress build, which gets its own target table in the document.
-# --no-floor       leave out the reference floor (bench/peers/floor-dispatch.sh: node:http + undici with
-#                  no policy), which otherwise runs as one more target with its own target table.
+# --no-floor       leave out the two reference floors (bench/peers/floor.sh: TLS and a byte pipe, and
+#                  node:http + undici with no policy), which otherwise run as targets with their own tables.
 # The harness (../shared/bench, or $PEERBENCH_DIR) is read-only: run-all.sh copies itself to $PB_WORK
 # (default ${TMPDIR:-/tmp}/zdr-bench), adds api.zdr.test and bulk.zdr.test to /etc/hosts when they
 # do not resolve to 127.0.0.1, and writes results/ there. Every step is bounded in time.
@@ -22,7 +22,7 @@ PEERS=${PEERS:-squid mitmproxy}
 INSTALL=0
 MICRO=1
 DOC=1
-FLOOR=$REPO/bench/peers/floor-dispatch.sh
+FLOOR="$REPO/bench/peers/floor-pipe.sh $REPO/bench/peers/floor-dispatch.sh"
 DOC_OUT=$REPO/docs/benchmarks.md
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -70,7 +70,7 @@ OUT=$PB_WORK/results/zdr-$TS.jsonl
 # waits and re-runs of disturbed scenarios; run-all.sh also caps each bench.js run.
 n_targets=$((1 + $(wc -w <<<"$PEERS $FLOOR") + 1))
 BUDGET=$((ROUNDS * n_targets * (6 * (DURATION + 21) + 240) + 300))
-log "peerbench: $ROUNDS rounds x (direct $PEERS ${FLOOR:+floor-dispatch }zdr-egress), ${DURATION}s scenarios; at most ${BUDGET}s; results $OUT"
+log "peerbench: $ROUNDS rounds x (direct $PEERS ${FLOOR:+floor-pipe floor-dispatch }zdr-egress), ${DURATION}s scenarios; at most ${BUDGET}s; results $OUT"
 ROUNDS=$ROUNDS DURATION=$DURATION SCENARIOS=$SCENARIOS OUT=$OUT \
   PROXIES="$PEERS $FLOOR $REPO/bench/peers/zdr-egress.sh" \
   timeout -k 30 "$BUDGET" "$HARNESS/run-all.sh" || log "run-all.sh exited with $? (partial results are kept)"
