@@ -13,6 +13,9 @@
 // disturbance from other jobs on a shared host (the CPU ratio between them is then the steady figure).
 // --repo floor:pipe and --repo floor:http measure the reference floors of bench/floor.mjs alongside.
 // --perf also counts the proxy's system calls and context switches per request (perf stat).
+// --perf-record DIR samples each proxy with `perf record -g` while it is measured (DIR/<label>.<scenario>.data);
+// add `node:--perf-basic-prof` to a --repo so that JavaScript frames get names. Unlike --cpu-prof it
+// also sees native work that runs outside JavaScript (TLS records decrypted before any callback).
 // --pin runs the proxies on CPU 0 and this client and the upstream on CPU 1 (taskset): the proxy is then
 // not preempted by its own peers, which makes --cpu-prof profiles (wall-clock samples) honest.
 // The table shows medians over rounds. "proxy CPU µs/req" (user + system of the proxy process, all
@@ -69,6 +72,7 @@ async function main() {
   const parallel = argv.includes('--parallel');
   const withDirect = !argv.includes('--no-direct') && !parallel;
   const usePerf = argv.includes('--perf');
+  const perfRecordDir = opt('perf-record', null);
   const pin = argv.includes('--pin');
   const pinned = (cpu, cmd, args) => (pin ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
   if (pin) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
@@ -292,6 +296,7 @@ async function main() {
       s.cpu0 = procCpuMs(s.target.child.pid);
       s.sys0 = procCpuMs(s.target.child.pid, 'sys');
       s.perf = usePerf ? startPerf(s.target.child.pid) : null;
+      s.record = perfRecordDir === null ? null : startPerfRecord(s.target, scenario, perfRecordDir);
     }
     const c0 = process.cpuUsage();
     const rs = await Promise.all(setups.map((s) => loop(conc, durationMs, s.op)));
@@ -302,6 +307,7 @@ async function main() {
       const proxyCpu = s.target === null ? null : procCpuMs(s.target.child.pid) - s.cpu0;
       const proxySys = s.target === null ? null : procCpuMs(s.target.child.pid, 'sys') - s.sys0;
       const counters = s.perf ? await s.perf.stop() : null;
+      await s.record?.stop();
       await s.shared?.close();
       const at = (q) => r.lat[Math.min(r.lat.length - 1, Math.floor(q * r.lat.length))] ?? NaN;
       out.push({
@@ -451,6 +457,24 @@ function startPerf(pid) {
             ) || NaN;
           resolve({ syscalls: get('raw_syscalls:sys_enter'), csw: get('context-switches') });
         });
+        p.kill('SIGINT');
+      }),
+  };
+}
+
+/** perf record -g on a running process until stop(): where its CPU goes, native frames included. */
+function startPerfRecord(target, scenario, dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const name = `${(target.label ?? 'proxy').replace(/[^\w.-]+/g, '_')}.${scenario}.data`;
+  const p = spawn(
+    'perf',
+    ['record', '-F', '1999', '-g', '-p', String(target.child.pid), '-o', path.join(dir, name)],
+    { stdio: 'ignore' },
+  );
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        p.once('exit', resolve);
         p.kill('SIGINT');
       }),
   };

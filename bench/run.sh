@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # `npm run bench`: the end-to-end comparison (direct, Squid ssl-bump, mitmproxy, zdr-egress) through the
 # shared peerbench harness, plus the micro-benchmarks, written into docs/benchmarks.md.
-#   npm run bench [-- --install-peers] [--rounds 3] [--duration 6] [--scenarios LIST] [--proxies LIST]
-#                 [--no-micro] [--no-doc] [--out docs/benchmarks.md]
+#   npm run bench [-- --install-peers] [--rounds 3] [--duration 6] [--warmup 5] [--scenarios LIST]
+#                 [--proxies LIST] [--no-floor] [--no-micro] [--no-doc] [--out docs/benchmarks.md]
 # --install-peers  apt-get install squid-openssl mitmproxy openssl first (needs root).
+# --warmup S       unmeasured load before each keep-alive scenario (default 5; the harness's own default
+#                  is 1 and it caps the new-connection warm-up at 1 s). A Node process compiles its hot
+#                  paths in its first seconds; with 1 s that one-time cost lands in the first scenario
+#                  (c=1) instead of the steady state.
 # --proxies LIST   the peers (default "squid mitmproxy"); a path in it is another plugin, e.g. a second
 #                  zdr-egress build, which gets its own target table in the document.
 # --no-floor       leave out the two reference floors (bench/peers/floor.sh: TLS and a byte pipe, and
@@ -17,6 +21,7 @@ cd "$REPO"
 HARNESS=${PEERBENCH_DIR:-$REPO/../shared/bench}
 ROUNDS=3
 DURATION=${DURATION:-6}
+WARMUP=${WARMUP:-5}
 SCENARIOS=${SCENARIOS:-ka1,ka32,newconn,sse,bulk_splice,bulk_bump}
 PEERS=${PEERS:-squid mitmproxy}
 INSTALL=0
@@ -29,13 +34,14 @@ while [[ $# -gt 0 ]]; do
     --install-peers) INSTALL=1 ;;
     --rounds) ROUNDS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
+    --warmup) WARMUP=$2; shift ;;
     --scenarios) SCENARIOS=$2; shift ;;
     --proxies) PEERS=$2; shift ;;
     --no-micro) MICRO=0 ;;
     --no-floor) FLOOR= ;;
     --no-doc) DOC=0 ;;
     --out) DOC_OUT=$2; shift ;;
-    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -69,9 +75,9 @@ OUT=$PB_WORK/results/zdr-$TS.jsonl
 # Budget: per round and target ~6 scenarios x (duration + warm-up + 20 s), bulk downloads, quiet-host
 # waits and re-runs of disturbed scenarios; run-all.sh also caps each bench.js run.
 n_targets=$((1 + $(wc -w <<<"$PEERS $FLOOR") + 1))
-BUDGET=$((ROUNDS * n_targets * (6 * (DURATION + 21) + 240) + 300))
-log "peerbench: $ROUNDS rounds x (direct $PEERS ${FLOOR:+floor-pipe floor-dispatch }zdr-egress), ${DURATION}s scenarios; at most ${BUDGET}s; results $OUT"
-ROUNDS=$ROUNDS DURATION=$DURATION SCENARIOS=$SCENARIOS OUT=$OUT \
+BUDGET=$((ROUNDS * n_targets * (6 * (DURATION + WARMUP + 21) + 240) + 300))
+log "peerbench: $ROUNDS rounds x (direct $PEERS ${FLOOR:+floor-pipe floor-dispatch }zdr-egress), ${DURATION}s scenarios after ${WARMUP}s warm-up; at most ${BUDGET}s; results $OUT"
+ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP SCENARIOS=$SCENARIOS OUT=$OUT \
   PROXIES="$PEERS $FLOOR $REPO/bench/peers/zdr-egress.sh" \
   timeout -k 30 "$BUDGET" "$HARNESS/run-all.sh" || log "run-all.sh exited with $? (partial results are kept)"
 [[ -s $OUT ]] || { log "no results in $OUT"; exit 1; }
