@@ -56,6 +56,18 @@ const target = (host, port) =>
     ? { address: rAddr, port: Number(rAport) }
     : { address: host, port };
 
+/** Copies bytes both ways; an error on either side ends both. */
+function splice(a, b) {
+  const kill = () => {
+    a.destroy();
+    b.destroy();
+  };
+  a.on('error', kill);
+  b.on('error', kill);
+  a.pipe(b);
+  b.pipe(a);
+}
+
 let handle;
 if (mode === 'pipe') {
   handle = (socket, host, port) => {
@@ -63,14 +75,7 @@ if (mode === 'pipe') {
     const t = target(host, port);
     const up = tls.connect({ host: t.address, port: t.port, servername: host, secureContext: upstreamCtx });
     up.setNoDelay(true);
-    const kill = () => {
-      client.destroy();
-      up.destroy();
-    };
-    client.on('error', kill);
-    up.on('error', kill);
-    client.pipe(up);
-    up.pipe(client);
+    splice(client, up);
   };
 } else if (mode === 'http' || mode === 'dispatch') {
   const base = buildConnector({ secureContext: upstreamCtx, maxCachedSessions: 100 });
@@ -162,17 +167,7 @@ if (mode === 'pipe') {
 
 const server = http.createServer((req, res) => res.writeHead(405).end());
 const tunnelled = new Set(argv.flatMap((a, i) => (a === '--tunnel' ? [argv[i + 1]] : [])));
-const tunnel = (socket, host, port) => {
-  const up = net.connect({ host, port, noDelay: true });
-  const kill = () => {
-    socket.destroy();
-    up.destroy();
-  };
-  socket.on('error', kill);
-  up.on('error', kill);
-  socket.pipe(up);
-  up.pipe(socket);
-};
+const tunnel = (socket, host, port) => splice(socket, net.connect({ host, port, noDelay: true }));
 server.on('connect', (req, socket, head) => {
   const i = req.url.lastIndexOf(':');
   const host = req.url.slice(0, i);
