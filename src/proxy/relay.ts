@@ -55,12 +55,11 @@ export class RelayHandler implements Dispatcher.DispatchHandler {
     this.events.bytesUp?.(n);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx (103 Early Hints): not forwarded
     this.resumeUpstream = resume;
     this.res.on('drain', this.onDrain);
     this.res.writeHead(statusCode, clientResponseHeaders(rawHeaders, this.stamp));
-    void statusText;
     return true;
   }
 
