@@ -100,9 +100,14 @@ export function createConnectHandler(deps: ConnectDeps) {
       const intercept = kind === 'intercept';
       socket.setNoDelay(true);
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      peek(socket, head, deps.peekTimeoutMs ?? 10_000, (result, bytes) =>
-        onHello(intercept, tunnel, result, bytes),
-      );
+      // A raw tunnel's upstream is dialled already: a client that leaves before its hello is read
+      // takes it along (nothing else would close it, nor count the tunnel as done).
+      const leftEarly = (): void => tunnel?.cancel();
+      socket.once('close', leftEarly);
+      peek(socket, head, deps.peekTimeoutMs ?? 10_000, (result, bytes) => {
+        socket.off('close', leftEarly);
+        onHello(intercept, tunnel, result, bytes);
+      });
     }
 
     function onHello(

@@ -1,9 +1,11 @@
-// Broken ClientHellos inside a CONNECT tunnel to a named host. The proxy peeks at the hello before
-// choosing to terminate TLS; a hello it cannot read could hide its SNI, so each of these must end
+// Broken ClientHellos inside CONNECT tunnels. The proxy peeks at the hello before choosing to
+// terminate TLS (a host the policy names) or to tunnel raw (any other host, where an SNI naming an AI
+// host must not leave that way); a hello it cannot read could hide its SNI, so each of these must end
 // in a clean close (never a raw tunnel, never a crash), and a slow hello must not hold a socket
-// forever.
+// forever. A raw tunnel's upstream is dialled during the peek, so each case to a tunnelled host also
+// checks that the far end saw no byte and was closed.
 import net from 'node:net';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureClientHello } from '../../helpers/client-hello.js';
 import {
   clientHello,
@@ -17,7 +19,44 @@ import { exchange, expectCleanRefusal, useRig, type RawReply, type Rig } from '.
 let rig: Rig;
 let realHello: Buffer;
 
-useRig((r) => (rig = r), { nothingForwarded: true });
+// The far end of raw tunnels to tunnel.example.test: a TCP sink that reports, per connection, the
+// bytes that reached it.
+const sinkSockets = new Set<net.Socket>();
+const sink = net.createServer((s) => {
+  sinkSockets.add(s);
+  const got: Buffer[] = [];
+  s.on('data', (c: Buffer) => got.push(c));
+  s.on('error', () => undefined);
+  s.once('close', () => {
+    sinkSockets.delete(s);
+    sinkClosed.shift()?.(Buffer.concat(got));
+  });
+});
+const sinkClosed: ((bytes: Buffer) => void)[] = [];
+/** The bytes of the next sink connection to close; null when none closes in time (a leak). */
+const nextSinkConnection = (limitMs = 3_000): Promise<Buffer | null> =>
+  new Promise((resolve) => {
+    sinkClosed.length = 0;
+    const timer = setTimeout(() => resolve(null), limitMs);
+    sinkClosed.push((bytes) => {
+      clearTimeout(timer);
+      resolve(bytes);
+    });
+  });
+
+beforeAll(async () => {
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+});
+afterAll(async () => {
+  // A tunnel the proxy failed to close would otherwise hold the sink open.
+  for (const s of sinkSockets) s.destroy();
+  await new Promise<void>((r) => sink.close(() => r()));
+});
+
+useRig((r) => (rig = r), {
+  nothingForwarded: true,
+  resolve: () => [`tunnel.example.test:443:127.0.0.1:${(sink.address() as net.AddressInfo).port}`],
+});
 
 beforeAll(async () => {
   realHello = await captureClientHello('api.openai.com');
@@ -117,9 +156,24 @@ describe('ClientHellos the proxy cannot read are closed, never tunnelled', () =>
     ],
     ['an SSH banner', () => Buffer.from('SSH-2.0-OpenSSH_9.6\r\n')],
   ];
-  it.each(cases)('closes %s', async (_name, make) => {
+  it.each(cases)('closes %s to a named host', async (_name, make) => {
     expectClosedSilently(await exchange(await tunnel(), make(), { halfClose: true }));
   });
+
+  // The peek's side: only a first byte of 0x16 (a handshake record) is read as TLS. Anything else is
+  // not TLS at all, has no SNI to check, and goes through raw, byte for byte.
+  it.each(cases)(
+    'closes %s to a tunnelled host without tunnelling it (or tunnels non-TLS raw)',
+    async (_name, make) => {
+      const bytes = make();
+      const reached = nextSinkConnection();
+      const reply = await exchange(await tunnel('tunnel.example.test:443'), bytes, { halfClose: true });
+      expect(reply.closed).toBe(true);
+      expect(reply.text).toBe('');
+      expect(await reached, 'the tunnel to the far end was never closed').not.toBeNull();
+      expect((await reached)?.equals(bytes[0] === 0x16 ? Buffer.alloc(0) : bytes)).toBe(true);
+    },
+  );
 
   it('closes a truncated hello that goes silent, and a tunnel that never sends one, within the peek timeout', async () => {
     // Both wait on the same 10 s peek timer; they run side by side to keep the suite short.
@@ -129,6 +183,16 @@ describe('ClientHellos the proxy cannot read are closed, never tunnelled', () =>
     ]);
     expectClosedSilently(truncated);
     expectClosedSilently(silent);
+  }, 20_000);
+
+  it('closes a truncated hello to a tunnelled host that goes silent within the peek timeout, never tunnelled', async () => {
+    const reached = nextSinkConnection(15_000);
+    const reply = await exchange(await tunnel('tunnel.example.test:443'), realHello.subarray(0, 40), {
+      limitMs: 15_000,
+    });
+    expect(reply.closed).toBe(true);
+    expect(reply.text).toBe('');
+    expect((await reached)?.length).toBe(0);
   }, 20_000);
 });
 
@@ -153,5 +217,20 @@ describe('ClientHellos the proxy can read', () => {
   it('refuses a well-formed hello whose SNI names another host than the CONNECT line', async () => {
     const other = await captureClientHello('chatgpt.com');
     expectCleanRefusal(await exchange(await tunnel(), other, { halfClose: true }));
+  });
+
+  it('refuses a well-formed hello to a tunnelled host whose SNI names a host the policy names', async () => {
+    const reached = nextSinkConnection();
+    const ai = await captureClientHello('api.openai.com');
+    const reply = await exchange(await tunnel('tunnel.example.test:443'), ai, { halfClose: true });
+    expectCleanRefusal(reply);
+    expect((await reached)?.length).toBe(0);
+  });
+
+  it('tunnels a well-formed hello to a tunnelled host raw, byte for byte', async () => {
+    const reached = nextSinkConnection();
+    const own = await captureClientHello('tunnel.example.test');
+    await exchange(await tunnel('tunnel.example.test:443'), own, { halfClose: true });
+    expect((await reached)?.equals(own)).toBe(true);
   });
 });

@@ -44,6 +44,8 @@ export interface Rig {
 
 export interface RigOptions {
   readonly config?: Record<string, unknown>;
+  /** More --resolve entries, asked for in the rig's beforeAll (a server an earlier beforeAll started can be named). */
+  readonly resolve?: () => readonly string[];
 }
 
 /**
@@ -113,6 +115,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       ...upstream.resolveFor('api.openai.com', 'api.anthropic.com'),
       `api.openai.com:80:127.0.0.1:${plainPort}`,
       `www.example.test:80:127.0.0.1:${plainPort}`,
+      ...(opts.resolve?.() ?? []),
     ],
     upstreamCa: [upstream.caFile],
     approve: [
