@@ -2,7 +2,7 @@
 // TLS (an ECDSA P-256 leaf minted by this repo's CA code, the upstream CA trusted explicitly) and none
 // of zdr-egress's policy, classification, decision log or telemetry.
 //   node bench/floor.mjs pipe start --listen H:P --certs DIR --upstream-ca FILE --resolve HOST:PORT:ADDR:APORT
-//   node bench/floor.mjs http|dispatch start ...same...
+//   node bench/floor.mjs http|dispatch|lean start ...same...
 //   --tunnel HOST (any mode, repeatable): CONNECTs to HOST are piped raw to it, as zdr-egress tunnels a
 //   host no policy names (the harness's bulk_splice scenario).
 // pipe: CONNECT -> TLS terminated -> a TLS connection to the upstream per client connection -> bytes
@@ -10,7 +10,11 @@
 // http: CONNECT -> TLS terminated -> node:http -> one pooled undici Agent -> response piped back:
 //       the HTTP machinery zdr-egress is built on, with nothing else.
 // dispatch: the same with undici's dispatch() handler API writing straight into the response.
-// quick.mjs runs them with `--repo floor:pipe`, `--repo floor:http` and `--repo floor:dispatch`. It prints the same ready line as
+// lean: no node:http on the client leg: a minimal HTTP/1.1 request reader (request line, headers and
+//       content-length bodies only; no chunked bodies, no validation, no timeouts) feeds the same
+//       dispatch(), whose handler writes the response head and body straight to the TLS socket. Not
+//       a server: the least any HTTP/1.1 server written in JavaScript in front of undici could cost.
+// quick.mjs runs them with `--repo floor:pipe`, `floor:http`, `floor:dispatch` and `floor:lean`. It prints the same ready line as
 // `zdr-egress start`. Other `start` flags (--admin, --policies, --data, --log-level) are accepted and
 // ignored. Never for production: it intercepts every CONNECT.
 
@@ -77,7 +81,7 @@ if (mode === 'pipe') {
     up.setNoDelay(true);
     splice(client, up);
   };
-} else if (mode === 'http' || mode === 'dispatch') {
+} else if (mode === 'http' || mode === 'dispatch' || mode === 'lean') {
   const base = buildConnector({ secureContext: upstreamCtx, maxCachedSessions: 100 });
   const agent = new Agent({
     connect: (o, cb) => {
@@ -156,11 +160,86 @@ if (mode === 'pipe') {
     });
     client.floorTarget = { host, port };
     client.on('error', () => client.destroy());
-    client.once('secure', () => inner.emit('connection', client));
+    if (mode === 'lean') leanConnection(client, `https://${host}:${port}`);
+    else client.once('secure', () => inner.emit('connection', client));
   };
+
+  /** Requests on one connection, one at a time: parse a head and its body, dispatch, relay, repeat. */
+  function leanConnection(client, origin) {
+    let buf = null;
+    let busy = false;
+    client.on('data', (chunk) => {
+      buf = buf === null ? chunk : Buffer.concat([buf, chunk]);
+      if (!busy) next();
+    });
+    const next = () => {
+      if (buf === null) return;
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const lines = buf.toString('latin1', 0, end).split('\r\n');
+      const [method, path] = lines[0].split(' ');
+      const headers = [];
+      let length = 0;
+      for (let i = 1; i < lines.length; i++) {
+        const c = lines[i].indexOf(':');
+        const name = lines[i].slice(0, c);
+        const lower = name.toLowerCase();
+        const value = lines[i].slice(c + 1).trim();
+        if (lower === 'content-length') length = Number(value);
+        if (lower !== 'host' && lower !== 'connection' && lower !== 'keep-alive') headers.push(name, value);
+      }
+      const total = end + 4 + length;
+      if (buf.length < total) return;
+      const body = length > 0 ? buf.subarray(end + 4, total) : null;
+      buf = buf.length === total ? null : buf.subarray(total);
+      busy = true;
+      let chunked = false;
+      const done = () => {
+        busy = false;
+        next();
+      };
+      agent.dispatch(
+        { origin, path, method, headers, body },
+        {
+          onConnect() {},
+          onHeaders(status, raw, resume) {
+            if (status < 200) return true;
+            let head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n`;
+            chunked = true;
+            for (let i = 0; i < raw.length; i += 2) {
+              const k = raw[i].toString('latin1').toLowerCase();
+              if (k === 'connection' || k === 'keep-alive' || k === 'transfer-encoding') continue;
+              if (k === 'content-length') chunked = false;
+              head += `${k}: ${raw[i + 1].toString('latin1')}\r\n`;
+            }
+            if (chunked) head += 'transfer-encoding: chunked\r\n';
+            client.on('drain', resume);
+            client.cork();
+            client.write(head + '\r\n');
+            process.nextTick(() => client.uncork());
+            return true;
+          },
+          onData(chunk) {
+            if (chunked) client.write(`${chunk.length.toString(16)}\r\n`);
+            client.write(chunk);
+            if (chunked) client.write('\r\n');
+            return client.writableLength < 65536;
+          },
+          onComplete() {
+            client.removeAllListeners('drain');
+            if (chunked) client.write('0\r\n\r\n');
+            done();
+          },
+          onError() {
+            client.destroy();
+          },
+        },
+      );
+    };
+  }
 } else {
   console.error(
-    'usage: node bench/floor.mjs pipe|http start --listen H:P --certs DIR --upstream-ca FILE [--resolve ...]',
+    'usage: node bench/floor.mjs pipe|http|dispatch|lean start --listen H:P --certs DIR --upstream-ca FILE [--resolve ...]',
   );
   process.exit(2);
 }

@@ -11,7 +11,7 @@
 // Several --repo (builds of zdr-egress, each with dist/) are measured side by side: one after the other
 // (rotating order), or all at the same time with --parallel, which exposes them to the same
 // disturbance from other jobs on a shared host (the CPU ratio between them is then the steady figure).
-// --repo floor:pipe and --repo floor:http measure the reference floors of bench/floor.mjs alongside.
+// --repo floor:pipe, floor:lean, floor:dispatch and floor:http measure the reference floors of bench/floor.mjs alongside.
 // --perf also counts the proxy's system calls and context switches per request (perf stat).
 // --perf-record DIR samples each proxy with `perf record -g` while it is measured (DIR/<label>.<scenario>.data);
 // add `node:--perf-basic-prof` to a --repo so that JavaScript frames get names. Unlike --cpu-prof it

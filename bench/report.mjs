@@ -238,6 +238,11 @@ const FLOORS = {
     'TLS terminated with the same leaf and re-originated, bytes copied, no HTTP parsing, no policy, one ' +
     'upstream connection per client connection (bench/floor.mjs, a target in each round): the least a ' +
     'Node 20 process that intercepts spends on this machine.',
+  'floor-lean':
+    '#### The same targets for the lean-server floor (`floor-lean`)\n\n' +
+    "undici's `dispatch()` behind a minimal HTTP/1.1 request reader instead of node:http (request line, " +
+    'headers and content-length bodies; no validation), with no policy (bench/floor.mjs, a target in each ' +
+    'round): the least any HTTP/1.1 server written in JavaScript could add to undici on this machine.',
   'floor-dispatch':
     '#### The same targets for the HTTP floor (`floor-dispatch`)\n\n' +
     "node:http and undici's `dispatch()` with no policy, classification, decision log or telemetry " +
@@ -344,8 +349,9 @@ function micro() {
         ? `### Side by side at the same time (\`node bench/quick.mjs --parallel\`, ${q.rounds} round(s) of ${q.duration_s} s)\n\n` +
             'Every proxy below serves its own client at the same moment, so disturbance from other jobs hits all of ' +
             'them alike; "CPU vs first" is the per-round ratio to the first row. `floor:pipe` terminates TLS on both ' +
-            "legs and copies bytes; `floor:http` adds node:http and undici's `request()`, `floor:dispatch` the same with " +
-            '`dispatch()` as zdr-egress uses it (bench/floor.mjs); none has any policy.'
+            "legs and copies bytes; `floor:dispatch` adds node:http and undici's `dispatch()` as zdr-egress uses them, " +
+            '`floor:lean` the same `dispatch()` behind a minimal request reader instead of node:http (bench/floor.mjs); ' +
+            'none has any policy.'
         : `### Quick proxy bench (\`node bench/quick.mjs\`, ${q.rounds} round(s) of ${q.duration_s} s)`,
       '',
       q.parallel

@@ -10,8 +10,9 @@
 #                  (c=1) instead of the steady state.
 # --proxies LIST   the peers (default "squid mitmproxy"); a path in it is another plugin, e.g. a second
 #                  zdr-egress build, which gets its own target table in the document.
-# --no-floor       leave out the two reference floors (bench/peers/floor.sh: TLS and a byte pipe, and
-#                  node:http + undici with no policy), which otherwise run as targets with their own tables.
+# --no-floor       leave out the three reference floors (bench/peers/floor.sh: TLS and a byte pipe; a
+#                  minimal request reader + undici; node:http + undici; none with any policy), which
+#                  otherwise run as targets with their own tables.
 # The harness (../shared/bench, or $PEERBENCH_DIR) is read-only: run-all.sh copies itself to $PB_WORK
 # (default ${TMPDIR:-/tmp}/zdr-bench), adds api.zdr.test and bulk.zdr.test to /etc/hosts when they
 # do not resolve to 127.0.0.1, and writes results/ there. Every step is bounded in time.
@@ -27,7 +28,7 @@ PEERS=${PEERS:-squid mitmproxy}
 INSTALL=0
 MICRO=1
 DOC=1
-FLOOR="$REPO/bench/peers/floor-pipe.sh $REPO/bench/peers/floor-dispatch.sh"
+FLOOR="$REPO/bench/peers/floor-pipe.sh $REPO/bench/peers/floor-lean.sh $REPO/bench/peers/floor-dispatch.sh"
 DOC_OUT=$REPO/docs/benchmarks.md
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -76,7 +77,7 @@ OUT=$PB_WORK/results/zdr-$TS.jsonl
 # waits and re-runs of disturbed scenarios; run-all.sh also caps each bench.js run.
 n_targets=$((1 + $(wc -w <<<"$PEERS $FLOOR") + 1))
 BUDGET=$((ROUNDS * n_targets * (6 * (DURATION + WARMUP + 21) + 240) + 300))
-log "peerbench: $ROUNDS rounds x (direct $PEERS ${FLOOR:+floor-pipe floor-dispatch }zdr-egress), ${DURATION}s scenarios after ${WARMUP}s warm-up; at most ${BUDGET}s; results $OUT"
+log "peerbench: $ROUNDS rounds x (direct $PEERS ${FLOOR:+floor-pipe floor-lean floor-dispatch }zdr-egress), ${DURATION}s scenarios after ${WARMUP}s warm-up; at most ${BUDGET}s; results $OUT"
 ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP SCENARIOS=$SCENARIOS OUT=$OUT \
   PROXIES="$PEERS $FLOOR $REPO/bench/peers/zdr-egress.sh" \
   timeout -k 30 "$BUDGET" "$HARNESS/run-all.sh" || log "run-all.sh exited with $? (partial results are kept)"
@@ -91,8 +92,8 @@ if [[ $MICRO == 1 ]]; then
     report_args+=(--dlog "$PB_WORK/results/zdr-$TS.dlog.txt") || log "decision-log.mjs failed"
   timeout 600 node bench/quick.mjs --rounds 3 --json >"$PB_WORK/results/zdr-$TS.quick.json" &&
     report_args+=(--quick "$PB_WORK/results/zdr-$TS.quick.json") || log "quick.mjs failed"
-  # The same requests through Squid, the two reference floors and zdr-egress at the same moment.
-  side=(--repo floor:pipe --repo floor:http --repo floor:dispatch --repo "$REPO,label:zdr-egress")
+  # The same requests through Squid, the three reference floors and zdr-egress at the same moment.
+  side=(--repo floor:pipe --repo floor:lean --repo floor:dispatch --repo "$REPO,label:zdr-egress")
   command -v squid >/dev/null && side+=(--peer squid)
   timeout 900 node bench/quick.mjs --parallel --rounds 3 "${side[@]}" --scenarios ka1,ka32,newconn --json \
     >"$PB_WORK/results/zdr-$TS.side.json" &&

@@ -5,11 +5,13 @@
 #   floor-dispatch.sh  node:http + one pooled undici Agent driven by dispatch(): the HTTP machinery
 #                      zdr-egress is built on, with no policy, classification, decision log or telemetry;
 #   floor-pipe.sh      TLS terminated and re-originated, bytes copied, no HTTP at all: the least a Node
-#                      process that intercepts can spend.
+#                      process that intercepts can spend;
+#   floor-lean.sh      floor-dispatch without node:http: a minimal request reader in front of the same
+#                      undici dispatch(), the least any HTTP/1.1 server in JavaScript could add to undici.
 # api.zdr.test is intercepted with a leaf from this repo's CA code; bulk.zdr.test is tunnelled raw, as
 # zdr-egress does. Measured in the same run as zdr-egress, they show which targets the stack itself
 # reaches on this machine.
-#   bench/peers/floor-dispatch.sh start | stop PID      (or floor-pipe.sh)
+#   bench/peers/floor-dispatch.sh start | stop PID      (or floor-pipe.sh, floor-lean.sh)
 # Environment: ZDR_REPO (checkout whose dist/ the floor loads its CA code from), FLOOR_PORT.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +22,7 @@ source "$PB_DIR/lib/common.sh"
 NAME=$(basename "$0" .sh)
 case $NAME in
   floor-pipe) MODE=pipe DEFAULT_PORT=18191 ;;
+  floor-lean) MODE=lean DEFAULT_PORT=18192 ;;
   *) MODE=dispatch DEFAULT_PORT=18190 ;;
 esac
 PORT=${FLOOR_PORT:-$DEFAULT_PORT}
