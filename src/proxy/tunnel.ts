@@ -73,10 +73,34 @@ export function openTunnel(
   });
   upstream.setNoDelay(true);
   let cancelled = false;
+  let upstreamClosed = false;
+  let closedSides = 0;
+  // Both sides closed: the tunnel is over (a cancelled one is recorded by whoever cancelled it).
+  const sideClosed = (): void => {
+    if (++closedSides < 2 || cancelled) return;
+    onClose();
+    publishTunnel({
+      id,
+      ts,
+      clientIp: target.clientIp,
+      user: target.user,
+      host: target.host,
+      port: target.port,
+      bytesUp: upstream.bytesWritten,
+      bytesDown: upstream.bytesRead,
+      durationMs: Date.now() - ts,
+    });
+  };
 
   upstream.on('error', () => {
     upstream.destroy();
     client?.destroy();
+  });
+  // Listened for from the start: the dial can fail, or the far end hang up, while the hello is peeked.
+  upstream.once('close', () => {
+    upstreamClosed = true;
+    client?.destroy();
+    sideClosed();
   });
 
   return {
@@ -86,30 +110,16 @@ export function openTunnel(
         client?.destroy();
         upstream.destroy();
       });
-      let closed = 0;
-      const done = (): void => {
-        if (++closed < 2) return;
-        onClose();
-        publishTunnel({
-          id,
-          ts,
-          clientIp: target.clientIp,
-          user: target.user,
-          host: target.host,
-          port: target.port,
-          bytesUp: upstream.bytesWritten,
-          bytesDown: upstream.bytesRead,
-          durationMs: Date.now() - ts,
-        });
-      };
       client.once('close', () => {
         upstream.destroy();
-        done();
+        sideClosed();
       });
-      upstream.once('close', () => {
-        client?.destroy();
-        done();
-      });
+      if (upstreamClosed) {
+        // Nothing to tunnel to: hand over what the far end said first, if anything, and close.
+        for (const b of early ?? []) client.write(b);
+        client.destroySoon();
+        return;
+      }
       if (peeked.length > 0) upstream.write(peeked);
       client.pipe(upstream);
       for (const b of early ?? []) client.write(b);

@@ -4,8 +4,10 @@
 // in a clean close (never a raw tunnel, never a crash), and a slow hello must not hold a socket
 // forever. A raw tunnel's upstream is dialled during the peek, so each case to a tunnelled host also
 // checks that the far end saw no byte and was closed.
+import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TUNNEL_CHANNEL, type TunnelRecord } from '../../../src/domain/record.js';
 import { captureClientHello } from '../../helpers/client-hello.js';
 import {
   clientHello,
@@ -53,9 +55,28 @@ afterAll(async () => {
   await new Promise<void>((r) => sink.close(() => r()));
 });
 
+// A port nothing listens on: tunnels to refused.example.test fail to connect upstream. And a server
+// that speaks first and hangs up at once (banner.example.test).
+let refusedPort = 0;
+const banner = net.createServer((s) => s.end('SSH-2.0-banner\r\n'));
+beforeAll(async () => {
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  refusedPort = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  await new Promise<void>((r) => banner.listen(0, '127.0.0.1', r));
+});
+afterAll(async () => {
+  await new Promise<void>((r) => banner.close(() => r()));
+});
+
 useRig((r) => (rig = r), {
   nothingForwarded: true,
-  resolve: () => [`tunnel.example.test:443:127.0.0.1:${(sink.address() as net.AddressInfo).port}`],
+  resolve: () => [
+    `tunnel.example.test:443:127.0.0.1:${(sink.address() as net.AddressInfo).port}`,
+    `refused.example.test:443:127.0.0.1:${refusedPort}`,
+    `banner.example.test:443:127.0.0.1:${(banner.address() as net.AddressInfo).port}`,
+  ],
 });
 
 beforeAll(async () => {
@@ -186,13 +207,17 @@ describe('ClientHellos the proxy cannot read are closed, never tunnelled', () =>
   }, 20_000);
 
   it('closes a truncated hello to a tunnelled host that goes silent within the peek timeout, never tunnelled', async () => {
+    // Side by side on the same 10 s peek timer: a silent client whose server spoke first and hung up
+    // meanwhile gets the server's words, then the close.
     const reached = nextSinkConnection(15_000);
-    const reply = await exchange(await tunnel('tunnel.example.test:443'), realHello.subarray(0, 40), {
-      limitMs: 15_000,
-    });
+    const [reply, spoken] = await Promise.all([
+      exchange(await tunnel('tunnel.example.test:443'), realHello.subarray(0, 40), { limitMs: 15_000 }),
+      exchange(await tunnel('banner.example.test:443'), Buffer.alloc(0), { limitMs: 15_000 }),
+    ]);
     expect(reply.closed).toBe(true);
     expect(reply.text).toBe('');
     expect((await reached)?.length).toBe(0);
+    expect(spoken).toEqual({ text: 'SSH-2.0-banner\r\n', status: null, closed: true });
   }, 20_000);
 });
 
@@ -225,6 +250,23 @@ describe('ClientHellos the proxy can read', () => {
     const reply = await exchange(await tunnel('tunnel.example.test:443'), ai, { halfClose: true });
     expectCleanRefusal(reply);
     expect((await reached)?.length).toBe(0);
+  });
+
+  it('ends and reports a tunnel whose upstream refused while the hello was still coming', async () => {
+    const ends: TunnelRecord[] = [];
+    const onTunnel = (m: unknown): void => void ends.push(m as TunnelRecord);
+    diagnostics.subscribe(TUNNEL_CHANNEL, onTunnel);
+    try {
+      const s = await tunnel('refused.example.test:443');
+      await new Promise((r) => setTimeout(r, 200)); // the upstream dial fails meanwhile
+      const hello = await captureClientHello('refused.example.test');
+      const reply = await exchange(s, hello, { halfClose: true });
+      expect(reply.closed).toBe(true);
+      for (let i = 0; i < 100 && ends.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(ends.map((e) => e.host)).toEqual(['refused.example.test']);
+    } finally {
+      diagnostics.unsubscribe(TUNNEL_CHANNEL, onTunnel);
+    }
   });
 
   it('tunnels a well-formed hello to a tunnelled host raw, byte for byte', async () => {
