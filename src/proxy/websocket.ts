@@ -142,8 +142,11 @@ export function createWebSocketBridge(deps: {
       );
       return;
     }
-    status = 101;
     const upstream = upgraded.socket;
+    // The client left while the upstream was answering: its close has been and gone, so nothing
+    // below would ever end this connection.
+    if (socket.destroyed) return void upstream.destroy();
+    status = 101;
     const lines = ['HTTP/1.1 101 Switching Protocols'];
     for (const [name, value] of Object.entries(upgraded.headers)) {
       if (value === undefined) continue;

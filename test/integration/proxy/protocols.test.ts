@@ -12,6 +12,7 @@ const KEY = 'sk-proj-protocolsAAAAAAAAAAAAAAAAAT3BlbkFJprotocolsBBBBBBBBBBBBBBB'
 let upstream: HttpsUpstream;
 let zdr: TestEgress;
 let upstreamSawBody = 0;
+const slowUpgrades = { opened: 0, closed: 0 };
 
 beforeAll(async () => {
   upstream = await startHttpsUpstream(['api.openai.com'], (req, res) => {
@@ -21,9 +22,17 @@ beforeAll(async () => {
       res.end(JSON.stringify({ path: req.url, method: req.method }));
     });
   });
-  const wss = new WebSocketServer({ server: upstream.server });
+  // `slow=1` in the URL: the upgrade is answered after 500 ms, and its connection is counted.
+  const wss = new WebSocketServer({
+    server: upstream.server,
+    verifyClient: (info, done) => setTimeout(() => done(true), info.req.url?.includes('slow=1') ? 500 : 0),
+  });
   wss.on('connection', (ws, req) => {
     ws.on('message', (m) => ws.send(`echo:${String(m)}:${req.url ?? ''}`));
+    if (req.url?.includes('slow=1')) {
+      slowUpgrades.opened++;
+      ws.once('close', () => slowUpgrades.closed++);
+    }
   });
   zdr = await startTestEgress({
     resolve: upstream.resolveFor('api.openai.com'),
@@ -127,6 +136,22 @@ describe('protocols on intercepted connections', () => {
     ws.send('hello');
     expect(await reply).toBe('echo:hello:/v1/realtime?model=gpt-realtime');
     ws.close();
+  });
+
+  it('closes the upstream WebSocket when the client left while the upgrade was under way', async () => {
+    const t = await connectTunnel(zdr.proxyUrl, 'api.openai.com:443');
+    const s = tls.connect({ socket: t.socket, servername: 'api.openai.com', ca: zdr.caPem });
+    await new Promise((resolve, reject) => s.once('secureConnect', resolve).once('error', reject));
+    s.write(
+      'GET /v1/realtime?model=gpt-realtime&slow=1 HTTP/1.1\r\nhost: api.openai.com\r\n' +
+        `authorization: Bearer ${KEY}\r\nupgrade: websocket\r\nconnection: Upgrade\r\n` +
+        'sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    // Gone 400 ms before the upstream answers 101, with a reset (no FIN for a pipe to pass on).
+    t.socket.resetAndDestroy();
+    for (let i = 0; i < 100 && slowUpgrades.closed === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(slowUpgrades).toEqual({ opened: 1, closed: 1 });
   });
 
   it('refuses a WebSocket upgrade with an unapproved key before anything reaches upstream', async () => {
