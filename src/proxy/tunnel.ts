@@ -73,7 +73,6 @@ export function openTunnel(
   });
   upstream.setNoDelay(true);
   let cancelled = false;
-  let upstreamClosed = false;
   let closedSides = 0;
   // Both sides closed: the tunnel is over (a cancelled one is recorded by whoever cancelled it).
   const sideClosed = (): void => {
@@ -98,7 +97,6 @@ export function openTunnel(
   });
   // Listened for from the start: the dial can fail, or the far end hang up, while the hello is peeked.
   upstream.once('close', () => {
-    upstreamClosed = true;
     client?.destroy();
     sideClosed();
   });
@@ -114,7 +112,7 @@ export function openTunnel(
         upstream.destroy();
         sideClosed();
       });
-      if (upstreamClosed) {
+      if (upstream.closed) {
         // Nothing to tunnel to: hand over what the far end said first, if anything, and close.
         for (const b of early ?? []) client.write(b);
         client.destroySoon();

@@ -46,27 +46,23 @@ const nextSinkConnection = (limitMs = 3_000): Promise<Buffer | null> =>
     });
   });
 
-beforeAll(async () => {
-  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
-});
-afterAll(async () => {
-  // A tunnel the proxy failed to close would otherwise hold the sink open.
-  for (const s of sinkSockets) s.destroy();
-  await new Promise<void>((r) => sink.close(() => r()));
-});
-
 // A port nothing listens on: tunnels to refused.example.test fail to connect upstream. And a server
 // that speaks first and hangs up at once (banner.example.test).
 let refusedPort = 0;
 const banner = net.createServer((s) => s.end('SSH-2.0-banner\r\n'));
+
 beforeAll(async () => {
   const probe = net.createServer();
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
   refusedPort = (probe.address() as net.AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
   await new Promise<void>((r) => banner.listen(0, '127.0.0.1', r));
 });
 afterAll(async () => {
+  // A tunnel the proxy failed to close would otherwise hold the sink open.
+  for (const s of sinkSockets) s.destroy();
+  await new Promise<void>((r) => sink.close(() => r()));
   await new Promise<void>((r) => banner.close(() => r()));
 });
 
@@ -191,8 +187,9 @@ describe('ClientHellos the proxy cannot read are closed, never tunnelled', () =>
       const reply = await exchange(await tunnel('tunnel.example.test:443'), bytes, { halfClose: true });
       expect(reply.closed).toBe(true);
       expect(reply.text).toBe('');
-      expect(await reached, 'the tunnel to the far end was never closed').not.toBeNull();
-      expect((await reached)?.equals(bytes[0] === 0x16 ? Buffer.alloc(0) : bytes)).toBe(true);
+      const far = await reached;
+      expect(far, 'the tunnel to the far end was never closed').not.toBeNull();
+      expect(far?.equals(bytes[0] === 0x16 ? Buffer.alloc(0) : bytes)).toBe(true);
     },
   );
 
